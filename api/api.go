@@ -1,0 +1,99 @@
+// Package api is the HTTP face of eventmap: OGC API - Features reads as
+// GeoJSON, the map, health checks. Handlers parse and check input, call
+// store, and write responses; they never build SQL.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"eventmap/config"
+	"eventmap/store"
+)
+
+// Server holds what the handlers need. Build it with New.
+type Server struct {
+	db       *store.DB
+	migrator *store.Migrator
+	cfg      config.Config
+	log      *slog.Logger
+	echo     *echo.Echo
+}
+
+// New wires the routes and middleware around db.
+func New(db *store.DB, cfg config.Config, logger *slog.Logger) (*Server, error) {
+	m, err := db.NewMigrator(nil)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{db: db, migrator: m, cfg: cfg, log: logger, echo: echo.New()}
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(
+		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: s.logPanic}),
+		middleware.RequestID(),
+		middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+			LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRequestID: true,
+			LogRemoteIP: true, LogResponseSize: true, LogUserAgent: true,
+			HandleError:   true,
+			LogValuesFunc: s.logRequest,
+		}),
+		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}),
+		middleware.CORSWithConfig(middleware.CORSConfig{
+			// Reads are public data for any web client; writes (later) get
+			// their own, narrower policy.
+			AllowOrigins:  []string{"*"},
+			AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
+			ExposeHeaders: []string{"ETag", "Link", echo.HeaderXRequestID},
+		}),
+		middleware.BodyLimit(byteSize(cfg.MaxBodyBytes)),
+	)
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+func (s *Server) logRequest(c echo.Context, v middleware.RequestLoggerValues) error {
+	level := slog.LevelInfo
+	if v.Status >= 500 {
+		level = slog.LevelWarn
+	}
+	s.log.LogAttrs(c.Request().Context(), level, "request",
+		slog.String("request_id", v.RequestID),
+		slog.String("method", v.Method),
+		slog.String("uri", v.URI),
+		slog.Int("status", v.Status),
+		slog.Duration("latency", v.Latency),
+		slog.Int64("bytes", v.ResponseSize),
+		slog.String("remote_ip", v.RemoteIP),
+		slog.String("user_agent", v.UserAgent),
+	)
+	return nil
+}
+
+func (s *Server) logPanic(c echo.Context, err error, stack []byte) error {
+	s.log.Error("panic in handler", "request_id", requestID(c), "err", err, "stack", string(stack))
+	return err
+}
+
+// readContext bounds a read request, streaming included.
+func (s *Server) readContext(c echo.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)
+}
+
+func requestID(c echo.Context) string { return c.Response().Header().Get(echo.HeaderXRequestID) }
+
+func byteSize(n int64) string {
+	return formatInt(n) + "B"
+}
+
+// nowUTC is the timeStamp of responses, to the second as OGC examples show.
+func nowUTC() string { return time.Now().UTC().Format(time.RFC3339) }

@@ -1,0 +1,87 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"eventmap"
+)
+
+// problem is an RFC 9457 problem details object. Errors lists, for input
+// that broke rules, each field and the rule it broke.
+type problem struct {
+	Type      string                `json:"type"`
+	Title     string                `json:"title"`
+	Status    int                   `json:"status"`
+	Detail    string                `json:"detail,omitempty"`
+	Instance  string                `json:"instance,omitempty"`
+	RequestID string                `json:"request_id,omitempty"`
+	Errors    []eventmap.FieldError `json:"errors,omitempty"`
+}
+
+// statusOf is the one mapping from error codes to HTTP statuses.
+func statusOf(code string) int {
+	switch code {
+	case eventmap.EINVALID:
+		return http.StatusBadRequest
+	case eventmap.ENOTFOUND:
+		return http.StatusNotFound
+	case eventmap.ECONFLICT:
+		return http.StatusConflict
+	case eventmap.EUNAVAILABLE, eventmap.ETIMEOUT:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// handleError turns every error a handler returns into problem+json. Only
+// internal errors are logged with their cause; clients never see SQL,
+// driver messages or stack traces.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	p := problem{Type: "about:blank", Instance: c.Request().URL.RequestURI(), RequestID: requestID(c)}
+	var appErr *eventmap.Error
+	var httpErr *echo.HTTPError
+	switch {
+	case errors.As(err, &appErr):
+		p.Status = statusOf(appErr.Code)
+		p.Detail, p.Errors = appErr.Detail, appErr.Errors
+		p.Type = "/problems/" + appErr.Code
+		if appErr.Code == eventmap.EINTERNAL {
+			p.Detail = "internal error; quote the request id when reporting it"
+		}
+	case errors.As(err, &httpErr):
+		// Echo's own errors: unknown route, wrong method, body too large.
+		p.Status = httpErr.Code
+		if msg, ok := httpErr.Message.(string); ok {
+			p.Detail = msg
+		}
+		if p.Status == http.StatusRequestEntityTooLarge {
+			p.Detail = "request body is larger than the " + strconv.FormatInt(s.cfg.MaxBodyBytes, 10) + "-byte limit"
+			p.Errors = []eventmap.FieldError{{Field: "body", Rule: "at most " + strconv.FormatInt(s.cfg.MaxBodyBytes, 10) + " bytes"}}
+		}
+	default:
+		p.Status = http.StatusInternalServerError
+		p.Detail = "internal error; quote the request id when reporting it"
+	}
+	p.Title = http.StatusText(p.Status)
+	if p.Status >= 500 {
+		s.log.Error("request failed", "request_id", p.RequestID, "status", p.Status, "err", err)
+	}
+	if p.Status == http.StatusServiceUnavailable && eventmap.ErrorCode(err) == eventmap.EUNAVAILABLE {
+		c.Response().Header().Set("Retry-After", "5")
+	}
+	body, _ := json.Marshal(p)
+	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+	c.Response().WriteHeader(p.Status)
+	if c.Request().Method != http.MethodHead {
+		_, _ = c.Response().Write(body)
+	}
+}

@@ -1,0 +1,25 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// routes is the whole HTTP surface in one table.
+func (s *Server) routes() {
+	get := func(path string, h echo.HandlerFunc) {
+		// HEAD is answered wherever GET is: link checkers and caches use it.
+		s.echo.Match([]string{http.MethodGet, http.MethodHead}, path, h)
+	}
+	get("/", s.landingHandler)
+	get("/healthz", s.healthzHandler)
+	get("/readyz", s.readyzHandler)
+
+	get("/collections/events/items", s.itemsHandler)
+	get("/collections/events/items/:id", s.itemHandler)
+
+	get("/map", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/map/") })
+	get("/map/config.json", s.mapConfigHandler)
+	get("/map/*", s.mapFilesHandler())
+}

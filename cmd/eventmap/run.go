@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"eventmap/config"
+	"eventmap/store"
+)
+
+const usage = `usage: eventmap <command> [flags]
+
+commands:
+  serve          apply pending migrations, then serve the API and the map
+  migrate        up | down | status: manage the database schema
+  demo-data      load the sample events (idempotent)
+  healthcheck    exit 0 if the local server answers /healthz (for container health checks)
+
+Run "eventmap <command> -h" for the flags; each flag also has an environment variable.
+`
+
+// env is how the program sees its environment; tests pass their own.
+type env struct {
+	lookupEnv func(string) (string, bool)
+	stdout    io.Writer
+	stderr    io.Writer
+}
+
+func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	e := env{lookupEnv: lookupEnv, stdout: stdout, stderr: stderr}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, e, rest)
+	case "migrate":
+		return migrate(ctx, e, rest)
+	case "demo-data":
+		return demoData(ctx, e, rest)
+	case "healthcheck":
+		return healthcheck(ctx, e, rest)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openDB connects with the configured pool size and statement timeout.
+func openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
+	if err := cfg.RequireDatabase(); err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, store.Options{
+		URL:              cfg.DatabaseURL,
+		StatementTimeout: cfg.StatementTimeout,
+		MaxOpenConns:     cfg.DBMaxConns,
+	})
+}

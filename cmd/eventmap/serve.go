@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"eventmap/api"
+	"eventmap/config"
+)
+
+func serve(ctx context.Context, e env, args []string) error {
+	cfg, _, err := config.Load("serve", args, e.lookupEnv, e.stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, e.stderr)
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	// Replicas starting together serialise on an advisory lock inside Up.
+	m, err := db.NewMigrator(log)
+	if err != nil {
+		return err
+	}
+	n, err := m.Up(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("migrations applied", "count", n)
+
+	srv, err := api.New(db, cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		// Long enough for a large page to stream to a slow client; the
+		// request timeout bounds the database side.
+		WriteTimeout:   cfg.RequestTimeout + 30*time.Second,
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("eventmap listening", "addr", ln.Addr().String(), "map", "http://"+displayHost(ln.Addr())+"/map/")
+	fmt.Fprintf(e.stdout, "eventmap is running: open http://%s/map/ (API: http://%s/collections/events/items)\n", displayHost(ln.Addr()), displayHost(ln.Addr()))
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// displayHost turns a listen address into one a browser can open.
+func displayHost(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}

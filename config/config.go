@@ -1,0 +1,164 @@
+// Package config is the one place settings are read: flags first, then
+// environment variables, then defaults. Every subcommand gets the same
+// typed, validated Config.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every setting of the service.
+type Config struct {
+	Addr             string        // listen address
+	PublicURL        string        // base URL for links when behind a proxy; empty: from the request
+	DatabaseURL      string        // PostgreSQL connection URL
+	DBMaxConns       int           // connection pool size per process
+	StatementTimeout time.Duration // server-side limit on every query
+	RequestTimeout   time.Duration // limit on a whole read request
+	DefaultLimit     int           // items per page when the client gives no limit
+	MaxLimit         int           // larger limits are clamped to this (OGC API rule)
+	MaxBodyBytes     int64         // request body cap
+	TileURL          string        // raster basemap template for the map; empty: offline outline only
+	TileAttribution  string
+	LogLevel         slog.Level
+	LogFormat        string // json or text
+}
+
+// setting describes one configuration value: its flag, its environment
+// variable, default and help. The table below is also what README's
+// configuration section lists.
+type setting struct {
+	flag, env, def, help string
+	set                  func(c *Config, v string) error
+}
+
+func settings() []setting {
+	return []setting{
+		{"addr", "EVENTMAP_ADDR", "127.0.0.1:8080", "listen address (use :8080 in containers)", func(c *Config, v string) error {
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return fmt.Errorf("not host:port: %v", err)
+			}
+			c.Addr = v
+			return nil
+		}},
+		{"public-url", "EVENTMAP_PUBLIC_URL", "", "external base URL used in links (e.g. https://events.example.org); empty: taken from each request", func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return errors.New("must be an absolute http(s) URL")
+			}
+			c.PublicURL = strings.TrimRight(v, "/")
+			return nil
+		}},
+		{"database-url", "DATABASE_URL", "", "PostgreSQL URL (or DATABASE_URL_FILE naming a file that holds it)", func(c *Config, v string) error {
+			c.DatabaseURL = v
+			return nil
+		}},
+		{"db-max-conns", "EVENTMAP_DB_MAX_CONNS", "20", "connection pool size per process; keep replicas × this below max_connections", intSetter(1, 1000, func(c *Config, n int) { c.DBMaxConns = n })},
+		{"statement-timeout", "EVENTMAP_STATEMENT_TIMEOUT", "5s", "PostgreSQL statement_timeout on every query", durationSetter(func(c *Config, d time.Duration) { c.StatementTimeout = d })},
+		{"request-timeout", "EVENTMAP_REQUEST_TIMEOUT", "30s", "limit on one read request, streaming included", durationSetter(func(c *Config, d time.Duration) { c.RequestTimeout = d })},
+		{"default-limit", "EVENTMAP_DEFAULT_LIMIT", "100", "features per page when the client sends no limit", intSetter(1, 1_000_000, func(c *Config, n int) { c.DefaultLimit = n })},
+		{"max-limit", "EVENTMAP_MAX_LIMIT", "10000", "largest page; larger limits are clamped", intSetter(1, 1_000_000, func(c *Config, n int) { c.MaxLimit = n })},
+		{"max-body-bytes", "EVENTMAP_MAX_BODY_BYTES", "1048576", "largest request body in bytes", intSetter(1, 1<<30, func(c *Config, n int) { c.MaxBodyBytes = int64(n) })},
+		{"tile-url", "EVENTMAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "raster tile URL template for the map; empty for the bundled offline outline only", func(c *Config, v string) error {
+			c.TileURL = v
+			return nil
+		}},
+		{"tile-attribution", "EVENTMAP_TILE_ATTRIBUTION", `&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors`, "attribution shown for the tile layer", func(c *Config, v string) error {
+			c.TileAttribution = v
+			return nil
+		}},
+		{"log-level", "EVENTMAP_LOG_LEVEL", "info", "debug, info, warn or error", func(c *Config, v string) error {
+			return c.LogLevel.UnmarshalText([]byte(v))
+		}},
+		{"log-format", "EVENTMAP_LOG_FORMAT", "text", "text or json", func(c *Config, v string) error {
+			if v != "text" && v != "json" {
+				return errors.New("must be text or json")
+			}
+			c.LogFormat = v
+			return nil
+		}},
+	}
+}
+
+// Load reads the settings for one subcommand. Flags override environment
+// variables, which override defaults. It returns the remaining arguments.
+//
+// lookupEnv is os.LookupEnv in production: a variable set to "" counts as
+// set (EVENTMAP_TILE_URL= turns the tile layer off).
+func Load(name string, args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (Config, []string, error) {
+	fs := flag.NewFlagSet("eventmap "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	values := map[string]*string{}
+	for _, s := range settings() {
+		v := s.def
+		if env, ok := lookupEnv(s.env); ok {
+			v = env
+		}
+		values[s.flag] = fs.String(s.flag, v, s.help+" [$"+s.env+"]")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	if *values["database-url"] == "" {
+		if path, _ := lookupEnv("DATABASE_URL_FILE"); path != "" {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return Config{}, nil, fmt.Errorf("config: DATABASE_URL_FILE: %w", err)
+			}
+			*values["database-url"] = strings.TrimSpace(string(b))
+		}
+	}
+	var c Config
+	for _, s := range settings() {
+		if err := s.set(&c, *values[s.flag]); err != nil {
+			return Config{}, nil, fmt.Errorf("config: -%s / %s = %q: %w", s.flag, s.env, *values[s.flag], err)
+		}
+	}
+	if c.DefaultLimit > c.MaxLimit {
+		return Config{}, nil, fmt.Errorf("config: default limit %d is above the maximum %d", c.DefaultLimit, c.MaxLimit)
+	}
+	return c, fs.Args(), nil
+}
+
+// RequireDatabase reports a clear error when no database is configured.
+func (c Config) RequireDatabase() error {
+	if c.DatabaseURL == "" {
+		return errors.New("config: no database: set DATABASE_URL (or DATABASE_URL_FILE, or -database-url); `make run` starts a local PostGIS for you")
+	}
+	return nil
+}
+
+func intSetter(min, max int, set func(*Config, int)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min || n > max {
+			return fmt.Errorf("must be an integer from %d to %d", min, max)
+		}
+		set(c, n)
+		return nil
+	}
+}
+
+func durationSetter(set func(*Config, time.Duration)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return errors.New("must be a positive duration such as 5s or 1m")
+		}
+		set(c, d)
+		return nil
+	}
+}

@@ -1,0 +1,73 @@
+// Package eventmap holds the domain types shared by every layer: the event
+// record and the one error type. It imports nothing else of ours, so store,
+// api and cmd can all speak in its terms.
+package eventmap
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Each maps to exactly one HTTP status, in api/problem.go.
+const (
+	EINVALID     = "invalid"     // the caller sent something that breaks a rule
+	ENOTFOUND    = "not_found"   // no such resource, or not visible to the caller
+	ECONFLICT    = "conflict"    // the write clashes with the current state
+	EUNAVAILABLE = "unavailable" // a dependency (the database) is down; retry later
+	ETIMEOUT     = "timeout"     // the query ran past its time limit
+	EINTERNAL    = "internal"    // a bug or an unexpected failure; details stay in the log
+)
+
+// FieldError names one field (query parameter, header or property) and the
+// rule it broke, so a client can point at the exact input to fix.
+type FieldError struct {
+	Field string `json:"field"`
+	Rule  string `json:"rule"`
+}
+
+// Error is the only error type that crosses package boundaries on purpose.
+// Detail and Errors are shown to clients; Err is the underlying cause and is
+// only ever logged.
+type Error struct {
+	Code   string
+	Detail string
+	Errors []FieldError
+	Err    error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Detail, e.Err)
+	}
+	return e.Code + ": " + e.Detail
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Invalid reports one broken rule on one field: "bbox: expected 4 or 6
+// numbers, got 3".
+func Invalid(field, rule string) *Error {
+	return &Error{
+		Code:   EINVALID,
+		Detail: field + ": " + rule,
+		Errors: []FieldError{{Field: field, Rule: rule}},
+	}
+}
+
+// Errorf builds an Error with a client-safe detail message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Detail: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
+// any other error and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}

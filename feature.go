@@ -1,0 +1,188 @@
+package eventmap
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"eventmap/geo"
+)
+
+// featureIn is the GeoJSON Feature an event is written as: the same shape
+// the API serves, minus the fields the server owns.
+type featureIn struct {
+	Type       string          `json:"type"`
+	ID         *string         `json:"id"`
+	Geometry   json.RawMessage `json:"geometry"`
+	Properties json.RawMessage `json:"properties"`
+	BBox       json.RawMessage `json:"bbox"`
+}
+
+type propertiesIn struct {
+	Type               string        `json:"type"`
+	Title              string        `json:"title"`
+	Summary            string        `json:"summary"`
+	OccurredAt         string        `json:"occurred_at"`
+	TimePrecision      string        `json:"time_precision"`
+	Place              string        `json:"place"`
+	Admin1             string        `json:"admin1"`
+	Country            string        `json:"country"`
+	GeoPrecision       string        `json:"geo_precision"`
+	Fatalities         *int          `json:"fatalities"`
+	CivilianFatalities *int          `json:"civilian_fatalities"`
+	Status             string        `json:"status"`
+	Visibility         string        `json:"visibility"`
+	Tags               []string      `json:"tags"`
+	Actors             []EventActor  `json:"actors"`
+	Sources            []EventSource `json:"sources"`
+}
+
+// serverOwned are properties clients read but may not write: sending one is
+// an error rather than being silently dropped.
+var serverOwned = []string{"version", "updated_at", "created_at", "editor"}
+
+var countryCode = regexp.MustCompile(`^[A-Z]{3}$`)
+
+// DecodeFeature reads one event from a GeoJSON Feature and checks every
+// rule that can be checked without the database. All broken rules are
+// reported together, each naming its field.
+func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
+	var f featureIn
+	if err := strictUnmarshal(raw, &f); err != nil {
+		return nil, Invalid("body", err.Error())
+	}
+	var errs []FieldError
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{Field: field, Rule: fmt.Sprintf(format, args...)})
+	}
+	if f.Type != "Feature" {
+		bad("type", `must be "Feature"`)
+	}
+	ev := &Event{}
+	if f.ID != nil {
+		ev.ID = *f.ID
+	}
+	if len(f.Geometry) == 0 || string(f.Geometry) == "null" {
+		bad("geometry", "is required: an event without a location cannot be mapped")
+	} else if g, err := geo.ParseGeometry(f.Geometry, lim); err != nil {
+		bad("geometry", "%v", err)
+	} else {
+		ev.Geometry = g
+	}
+
+	var owned map[string]json.RawMessage
+	_ = json.Unmarshal(f.Properties, &owned)
+	for _, k := range serverOwned {
+		if _, ok := owned[k]; ok {
+			bad("properties."+k, "is set by the server and cannot be written")
+		}
+	}
+	for _, k := range serverOwned {
+		delete(owned, k)
+	}
+	rest, _ := json.Marshal(owned)
+	var p propertiesIn
+	if err := strictUnmarshal(rest, &p); err != nil {
+		bad("properties", "%v", err)
+	}
+
+	ev.Type, ev.Title, ev.Summary = p.Type, strings.TrimSpace(p.Title), p.Summary
+	ev.Place, ev.Admin1, ev.Country = p.Place, p.Admin1, p.Country
+	ev.TimePrecision, ev.GeoPrecision = p.TimePrecision, p.GeoPrecision
+	ev.Status, ev.Visibility = orDefault(p.Status, "reported"), orDefault(p.Visibility, "public")
+	ev.Fatalities, ev.CivilianFatalities = p.Fatalities, p.CivilianFatalities
+	ev.Tags, ev.Actors, ev.Sources = p.Tags, p.Actors, p.Sources
+
+	if n := len(ev.Title); n == 0 || n > 500 {
+		bad("properties.title", "is required and at most 500 characters")
+	}
+	if len(ev.Summary) > 20000 {
+		bad("properties.summary", "at most 20000 characters")
+	}
+	oneOf := func(field, v string, allowed []string) {
+		if !slices.Contains(allowed, v) {
+			bad(field, "must be one of %s, got %q", strings.Join(allowed, ", "), v)
+		}
+	}
+	oneOf("properties.type", ev.Type, EventTypes)
+	oneOf("properties.time_precision", ev.TimePrecision, TimePrecisions)
+	oneOf("properties.geo_precision", ev.GeoPrecision, GeoPrecisions)
+	oneOf("properties.status", ev.Status, Statuses)
+	oneOf("properties.visibility", ev.Visibility, Visibilities)
+	if t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(p.OccurredAt)); err != nil {
+		bad("properties.occurred_at", "must be an RFC 3339 date-time with a time zone, got %q", p.OccurredAt)
+	} else {
+		ev.OccurredAt = t.UTC()
+	}
+	if !countryCode.MatchString(ev.Country) {
+		bad("properties.country", "must be an ISO 3166-1 alpha-3 code such as SYR, got %q", ev.Country)
+	}
+	if ev.Fatalities != nil && *ev.Fatalities < 0 {
+		bad("properties.fatalities", "must be 0 or more, or null when unknown")
+	}
+	if ev.CivilianFatalities != nil && *ev.CivilianFatalities < 0 {
+		bad("properties.civilian_fatalities", "must be 0 or more, or null when unknown")
+	}
+	if ev.Fatalities != nil && ev.CivilianFatalities != nil && *ev.CivilianFatalities > *ev.Fatalities {
+		bad("properties.civilian_fatalities", "cannot exceed fatalities (%d)", *ev.Fatalities)
+	}
+	if len(ev.Tags) > 50 {
+		bad("properties.tags", "at most 50 tags")
+	}
+	for i, t := range ev.Tags {
+		if t == "" || len(t) > 100 {
+			bad(fmt.Sprintf("properties.tags[%d]", i), "must be 1 to 100 characters")
+		}
+	}
+	if len(ev.Actors) > 100 {
+		bad("properties.actors", "at most 100 actors")
+	}
+	for i, a := range ev.Actors {
+		if a.Name == "" || len(a.Name) > 300 {
+			bad(fmt.Sprintf("properties.actors[%d].name", i), "must be 1 to 300 characters")
+		}
+		oneOf(fmt.Sprintf("properties.actors[%d].role", i), a.Role, ActorRoles)
+	}
+	if len(ev.Sources) > 100 {
+		bad("properties.sources", "at most 100 sources")
+	}
+	for i, s := range ev.Sources {
+		if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(fmt.Sprintf("properties.sources[%d].url", i), "must be an absolute http(s) URL, got %q", s.URL)
+		}
+	}
+	if len(errs) > 0 {
+		detail := errs[0].Field + ": " + errs[0].Rule
+		if len(errs) > 1 {
+			detail += fmt.Sprintf(" (and %d more)", len(errs)-1)
+		}
+		return nil, &Error{Code: EINVALID, Detail: detail, Errors: errs}
+	}
+	return ev, nil
+}
+
+// strictUnmarshal rejects unknown members, so a misspelt property is an
+// error instead of a silently lost value.
+func strictUnmarshal(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("unexpected data after the JSON value")
+	}
+	return nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,123 @@
+// Package store is the only package that talks to PostgreSQL/PostGIS. All
+// SQL lives here, next to the function that runs it; every value is a $n
+// argument and every identifier comes from an allow-list.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/lib/pq"
+
+	"eventmap"
+)
+
+// Options configures the connection pool.
+type Options struct {
+	URL string
+	// StatementTimeout is set on every connection, so no query, whoever
+	// runs it, can hold the database longer than this.
+	StatementTimeout time.Duration
+	// MaxOpenConns keeps the pool below the server's max_connections when
+	// several replicas share one database.
+	MaxOpenConns int
+}
+
+// DB is a handle on the event store.
+type DB struct {
+	db *sql.DB
+}
+
+// Open connects and checks the database answers.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	cfg, err := pq.NewConfig(o.URL)
+	if err != nil {
+		return nil, fmt.Errorf("store: invalid database URL: %w", err)
+	}
+	if cfg.Runtime == nil {
+		cfg.Runtime = map[string]string{}
+	}
+	if o.StatementTimeout > 0 {
+		cfg.Runtime["statement_timeout"] = strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
+	}
+	// Timestamps in the JSON that PostgreSQL builds come out in UTC whatever
+	// the server's default zone is.
+	cfg.Runtime["TimeZone"] = "UTC"
+	if cfg.ApplicationName == "" {
+		cfg.ApplicationName = "eventmap"
+	}
+	conn, err := pq.NewConnectorConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to configure connection: %w", err)
+	}
+	db := sql.OpenDB(conn)
+	if o.MaxOpenConns > 0 {
+		db.SetMaxOpenConns(o.MaxOpenConns)
+		db.SetMaxIdleConns(o.MaxOpenConns)
+	}
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: unable to reach database: %w", err)
+	}
+	return &DB{db: db}, nil
+}
+
+// Close closes every connection in the pool.
+func (db *DB) Close() error { return db.db.Close() }
+
+// Ping reports whether the database answers now.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.db.PingContext(ctx); err != nil {
+		return wrapErr(err, "ping database")
+	}
+	return nil
+}
+
+// wrapErr turns driver errors into eventmap errors: a query cancelled by
+// statement_timeout becomes ETIMEOUT, a lost connection EUNAVAILABLE, and
+// anything else stays internal. The message is for logs only.
+func wrapErr(err error, action string) error {
+	if err == nil {
+		return nil
+	}
+	var e *eventmap.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	code := eventmap.EINTERNAL
+	detail := "internal error"
+	var pqErr *pq.Error
+	switch {
+	case errors.As(err, &pqErr) && pqErr.Code == "57014": // query_canceled: statement_timeout
+		code, detail = eventmap.ETIMEOUT, "the query took longer than the server allows; narrow it (smaller bbox, shorter time range, lower limit)"
+	case errors.As(err, &pqErr) && (pqErr.Code.Class() == "08" || pqErr.Code == "57P01" || pqErr.Code == "57P03"):
+		code, detail = eventmap.EUNAVAILABLE, "the database is unavailable; retry shortly"
+	case errors.Is(err, context.DeadlineExceeded):
+		code, detail = eventmap.ETIMEOUT, "the request took longer than the server allows"
+	case errors.Is(err, context.Canceled):
+		code, detail = eventmap.EUNAVAILABLE, "the request was cancelled"
+	case isConnRefused(err):
+		code, detail = eventmap.EUNAVAILABLE, "the database is unavailable; retry shortly"
+	}
+	return &eventmap.Error{Code: code, Detail: detail, Err: fmt.Errorf("store: unable to %s: %w", action, err)}
+}
+
+// isConnRefused reports errors that mean "no database to talk to": refused
+// or reset connections and the driver's bad-connection signal.
+func isConnRefused(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) ||
+		errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, driver.ErrBadConn)
+}

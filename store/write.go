@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/lib/pq"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"eventmap"
+)
+
+// nullTime passes a zero time as NULL, so SQL can fall back to now().
+func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }
+
+// EventVersion returns the current version of an event, and false if no
+// such event exists (deleted events included: ids are never reused).
+func (tx *Tx) EventVersion(ctx context.Context, id string) (int64, bool, error) {
+	var v int64
+	err := tx.tx.QueryRowContext(ctx, `SELECT version FROM events WHERE id = $1`, id).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, wrapErr(err, "read event version")
+	}
+	return v, true, nil
+}
+
+// CreateEvent inserts ev (with ev.ID when set, else a new id) with its
+// actors and sources, appends its first revision and returns the stored id
+// and version.
+func (tx *Tx) CreateEvent(ctx context.Context, ev *eventmap.Event, rev eventmap.Revision) (id string, version int64, err error) {
+	var evID sql.NullString
+	if ev.ID != "" {
+		evID = sql.NullString{String: ev.ID, Valid: true}
+	}
+	err = tx.tx.QueryRowContext(ctx, `
+		INSERT INTO events (id, type, title, summary, occurred_at, time_precision, geom, geo_precision,
+			place, admin1, country, fatalities, civilian_fatalities, status, visibility, tags,
+			created_at, updated_at)
+		VALUES (COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, ST_GeomFromWKB($7, 4326), $8,
+			$9, $10, $11, $12, $13, $14, $15, $16,
+			COALESCE($17, now()), COALESCE($17, now()))
+		RETURNING id, version`,
+		evID, ev.Type, ev.Title, ev.Summary, ev.OccurredAt, ev.TimePrecision, wkb.Value(ev.Geometry), ev.GeoPrecision,
+		ev.Place, ev.Admin1, ev.Country, ev.Fatalities, ev.CivilianFatalities, ev.Status, ev.Visibility, pq.Array(nonNil(ev.Tags)),
+		nullTime(rev.RecordedAt),
+	).Scan(&id, &version)
+	if err != nil {
+		return "", 0, wrapErr(err, "insert event")
+	}
+	if err := tx.setLinks(ctx, id, ev); err != nil {
+		return "", 0, err
+	}
+	if err := tx.appendRevision(ctx, id, rev); err != nil {
+		return "", 0, err
+	}
+	return id, version, nil
+}
+
+// UpdateEvent replaces every field of event ev.ID, provided its version is
+// still ifVersion; the check and the write are one UPDATE, so two editors
+// racing on the same version cannot both win. It returns the new version.
+func (tx *Tx) UpdateEvent(ctx context.Context, ev *eventmap.Event, ifVersion int64, rev eventmap.Revision) (int64, error) {
+	var version int64
+	err := tx.tx.QueryRowContext(ctx, `
+		UPDATE events SET type = $3, title = $4, summary = $5, occurred_at = $6, time_precision = $7,
+			geom = ST_GeomFromWKB($8, 4326), geo_precision = $9, place = $10, admin1 = $11, country = $12,
+			fatalities = $13, civilian_fatalities = $14, status = $15, visibility = $16, tags = $17,
+			version = version + 1, updated_at = COALESCE($18, now())
+		WHERE id = $1 AND version = $2 AND deleted_at IS NULL
+		RETURNING version`,
+		ev.ID, ifVersion, ev.Type, ev.Title, ev.Summary, ev.OccurredAt, ev.TimePrecision,
+		wkb.Value(ev.Geometry), ev.GeoPrecision, ev.Place, ev.Admin1, ev.Country,
+		ev.Fatalities, ev.CivilianFatalities, ev.Status, ev.Visibility, pq.Array(nonNil(ev.Tags)),
+		nullTime(rev.RecordedAt),
+	).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		current, exists, verr := tx.EventVersion(ctx, ev.ID)
+		if verr != nil {
+			return 0, verr
+		}
+		if !exists {
+			return 0, eventmap.Errorf(eventmap.ENOTFOUND, "no event with id %q", ev.ID)
+		}
+		return 0, eventmap.Errorf(eventmap.ECONFLICT, "event %s is at version %d, not %d", ev.ID, current, ifVersion)
+	}
+	if err != nil {
+		return 0, wrapErr(err, "update event")
+	}
+	if err := tx.setLinks(ctx, ev.ID, ev); err != nil {
+		return 0, err
+	}
+	if err := tx.appendRevision(ctx, ev.ID, rev); err != nil {
+		return 0, err
+	}
+	return version, nil
+}
+
+// setLinks replaces the event's actors and sources. Actors are shared by
+// name and sources by URL across events.
+func (tx *Tx) setLinks(ctx context.Context, id string, ev *eventmap.Event) error {
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM event_actors WHERE event_id = $1`, id); err != nil {
+		return wrapErr(err, "clear event actors")
+	}
+	for i, a := range ev.Actors {
+		_, err := tx.tx.ExecContext(ctx, `
+			WITH actor AS (
+				INSERT INTO actors (name) VALUES ($2)
+				ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
+				RETURNING id)
+			INSERT INTO event_actors (event_id, actor_id, role, position)
+			SELECT $1, actor.id, $3, $4 FROM actor
+			ON CONFLICT DO NOTHING`, id, a.Name, a.Role, i)
+		if err != nil {
+			return wrapErr(err, "link actor")
+		}
+	}
+	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM event_sources WHERE event_id = $1`, id); err != nil {
+		return wrapErr(err, "clear event sources")
+	}
+	for i, s := range ev.Sources {
+		var published sql.NullTime
+		if s.PublishedAt != nil {
+			published = nullTime(*s.PublishedAt)
+		}
+		_, err := tx.tx.ExecContext(ctx, `
+			WITH source AS (
+				INSERT INTO sources (url, publisher, title, published_at) VALUES ($2, $3, $4, $5)
+				ON CONFLICT (url) DO UPDATE SET
+					publisher = COALESCE(NULLIF(EXCLUDED.publisher, ''), sources.publisher),
+					title = COALESCE(NULLIF(EXCLUDED.title, ''), sources.title),
+					published_at = COALESCE(EXCLUDED.published_at, sources.published_at)
+				RETURNING id)
+			INSERT INTO event_sources (event_id, source_id, excerpt, position)
+			SELECT $1, source.id, $6, $7 FROM source
+			ON CONFLICT DO NOTHING`, id, s.URL, s.Publisher, s.Title, published, s.Excerpt, i)
+		if err != nil {
+			return wrapErr(err, "link source")
+		}
+	}
+	return nil
+}
+
+// appendRevision snapshots the event as served now, after the write.
+func (tx *Tx) appendRevision(ctx context.Context, id string, rev eventmap.Revision) error {
+	_, err := tx.tx.ExecContext(ctx, `
+		INSERT INTO event_revisions (event_id, version, snapshot, editor, reason, recorded_at)
+		SELECT e.id, e.version, (`+featureSQL+`)::jsonb, $2, $3, COALESCE($4, now())
+		FROM events e WHERE e.id = $1`,
+		id, rev.Editor, rev.Reason, nullTime(rev.RecordedAt))
+	if err != nil {
+		return wrapErr(err, "append revision")
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
