@@ -21,6 +21,7 @@ func (s *Server) landingHandler(c echo.Context) error {
 		"description": "Conflict events with their facts, sources and history, as GeoJSON.",
 		"links": []link{
 			{Href: s.absURL(c, "/", nil), Rel: "self", Type: "application/json", Title: "this document"},
+			{Href: s.absURL(c, "/collections", nil), Rel: "data", Type: "application/json", Title: "feature collections"},
 			{Href: s.absURL(c, "/collections/events/items", nil), Rel: "items", Type: geoJSON, Title: "events as GeoJSON"},
 			{Href: s.absURL(c, "/map/", nil), Rel: "alternate", Type: "text/html", Title: "the event map"},
 		},

@@ -16,6 +16,8 @@ func (s *Server) routes() {
 	get("/healthz", s.healthzHandler)
 	get("/readyz", s.readyzHandler)
 
+	get("/collections", s.collectionsHandler)
+	get("/collections/events", s.collectionHandler)
 	get("/collections/events/items", s.itemsHandler)
 	get("/collections/events/items/:id", s.itemHandler)
 

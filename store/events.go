@@ -131,3 +131,35 @@ func (db *DB) GetEvent(ctx context.Context, id string, includeRestricted bool) (
 	}
 	return feature, version, nil
 }
+
+// Extent is the space and time the visible events cover.
+type Extent struct {
+	BBox       *[4]float64 // nil when there are no events
+	Start, End *time.Time
+}
+
+// EventExtent returns the extent of the events f selects, for the
+// collection metadata that GIS clients zoom to.
+func (db *DB) EventExtent(ctx context.Context, f EventFilter) (Extent, error) {
+	var q query
+	f.apply(&q)
+	var minx, miny, maxx, maxy sql.NullFloat64
+	var start, end sql.NullTime
+	err := db.db.QueryRowContext(ctx, `
+		SELECT ST_XMin(x.b), ST_YMin(x.b), ST_XMax(x.b), ST_YMax(x.b), x.start, x.stop
+		FROM (SELECT ST_Extent(e.geom) AS b, min(e.occurred_at) AS start, max(e.occurred_at) AS stop
+		      FROM events e WHERE `+q.whereSQL()+`) x`, q.args...).
+		Scan(&minx, &miny, &maxx, &maxy, &start, &end)
+	if err != nil {
+		return Extent{}, wrapErr(err, "compute extent")
+	}
+	var ext Extent
+	if minx.Valid {
+		ext.BBox = &[4]float64{minx.Float64, miny.Float64, maxx.Float64, maxy.Float64}
+	}
+	if start.Valid {
+		s, e := start.Time.UTC(), end.Time.UTC()
+		ext.Start, ext.End = &s, &e
+	}
+	return ext, nil
+}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -99,6 +98,3 @@ func (m *Migrator) Pending(ctx context.Context) (bool, error) {
 	}
 	return pending, nil
 }
-
-// sqlDB exposes the pool to tests in this package.
-func (db *DB) sqlDB() *sql.DB { return db.db }

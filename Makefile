@@ -1,0 +1,41 @@
+# The two commands a new user needs:
+#   make run    start the service with the sample events and the map
+#   make test   run the whole test suite (what CI runs)
+# Both bring up the project's own PostGIS under .data/pg when needed.
+
+.PHONY: run test build vet fuzz db db-stop db-url vendor-js clean
+
+run:
+	@bash scripts/run.sh
+
+test:
+	@bash scripts/test.sh
+
+build:
+	go build -o bin/eventmap ./cmd/eventmap
+
+vet:
+	gofmt -l . | tee /dev/stderr | (! read)
+	go vet ./...
+
+# Longer fuzzing of the input parsers than the seed-corpus run in `make test`.
+FUZZTIME ?= 1m
+fuzz:
+	go test ./geo -run '^$$' -fuzz FuzzParseBBox -fuzztime $(FUZZTIME)
+	go test ./geo -run '^$$' -fuzz FuzzParseDatetime -fuzztime $(FUZZTIME)
+	go test ./geo -run '^$$' -fuzz FuzzParseGeometry -fuzztime $(FUZZTIME)
+
+db:
+	@bash scripts/pg.sh ensure && bash scripts/pg.sh status
+
+db-stop:
+	@bash scripts/pg.sh stop
+
+db-url:
+	@bash scripts/pg.sh url
+
+vendor-js:
+	bash scripts/vendor-js.sh
+
+clean:
+	rm -rf bin .artifacts

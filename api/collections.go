@@ -1,0 +1,70 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"eventmap/store"
+)
+
+const crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+// collectionsHandler serves GET /collections: the one feature collection.
+func (s *Server) collectionsHandler(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), "f"); err != nil {
+		return err
+	}
+	coll, err := s.eventsCollection(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"collections": []any{coll},
+		"links":       []link{{Href: s.absURL(c, "/collections", nil), Rel: "self", Type: "application/json", Title: "collections"}},
+	})
+}
+
+// collectionHandler serves GET /collections/events.
+func (s *Server) collectionHandler(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), "f"); err != nil {
+		return err
+	}
+	coll, err := s.eventsCollection(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, coll)
+}
+
+func (s *Server) eventsCollection(c echo.Context) (map[string]any, error) {
+	ctx, cancel := s.readContext(c)
+	defer cancel()
+	ext, err := s.db.EventExtent(ctx, store.EventFilter{})
+	if err != nil {
+		return nil, err
+	}
+	extent := map[string]any{}
+	if ext.BBox != nil {
+		extent["spatial"] = map[string]any{"bbox": [][4]float64{*ext.BBox}, "crs": crs84}
+	}
+	if ext.Start != nil {
+		extent["temporal"] = map[string]any{
+			"interval": [][2]string{{ext.Start.Format(time.RFC3339), ext.End.Format(time.RFC3339)}},
+			"trs":      "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+		}
+	}
+	return map[string]any{
+		"id":          "events",
+		"title":       "Conflict events",
+		"description": "Raids, strikes, clashes and other incidents with their facts, actors, sources and precision.",
+		"itemType":    "feature",
+		"crs":         []string{crs84},
+		"extent":      extent,
+		"links": []link{
+			{Href: s.absURL(c, "/collections/events", nil), Rel: "self", Type: "application/json", Title: "this collection"},
+			{Href: s.absURL(c, "/collections/events/items", nil), Rel: "items", Type: geoJSON, Title: "the events as GeoJSON"},
+		},
+	}, nil
+}
