@@ -1,0 +1,69 @@
+package eventmap_test
+
+import (
+	"strings"
+	"testing"
+
+	"eventmap"
+	"eventmap/geo"
+)
+
+const validFeature = `{"type":"Feature","geometry":{"type":"Point","coordinates":[36.6939,33.6439]},
+ "properties":{"type":"raid","title":"Raid in Dumayr","occurred_at":"2025-10-19T03:00:00+03:00","time_precision":"exact",
+  "geo_precision":"exact","country":"SYR","fatalities":null,"actors":[{"name":"US forces","role":"perpetrator"}],
+  "sources":[{"url":"https://example.org/a"}]}}`
+
+func TestDecodeFeature(t *testing.T) {
+	ev, err := eventmap.DecodeFeature([]byte(validFeature), geo.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Fatalities != nil {
+		t.Errorf("null fatalities must stay unknown (nil), got %v", *ev.Fatalities)
+	}
+	if got := ev.OccurredAt.Format("2006-01-02T15:04Z07:00"); got != "2025-10-19T00:00Z" {
+		t.Errorf("occurred_at normalised to %s, want UTC", got)
+	}
+	if ev.Status != "reported" || ev.Visibility != "public" {
+		t.Errorf("defaults: status %q visibility %q", ev.Status, ev.Visibility)
+	}
+}
+
+func TestDecodeFeatureRejects(t *testing.T) {
+	tests := []struct {
+		name, from, to, field string
+	}{
+		{"unknown type", `"type":"raid"`, `"type":"party"`, "properties.type"},
+		{"missing title", `"title":"Raid in Dumayr",`, ``, "properties.title"},
+		{"bad date", `"2025-10-19T03:00:00+03:00"`, `"19/10/2025"`, "properties.occurred_at"},
+		{"negative fatalities", `"fatalities":null`, `"fatalities":-1`, "properties.fatalities"},
+		{"bad country", `"SYR"`, `"Syria"`, "properties.country"},
+		{"server-owned version", `"title":`, `"version":3,"title":`, "properties.version"},
+		{"misspelt property", `"title":`, `"titel":"x","title":`, "properties"},
+		{"bad role", `"perpetrator"`, `"hero"`, "properties.actors[0].role"},
+		{"bad source url", `"https://example.org/a"`, `"javascript:alert(1)"`, "properties.sources[0].url"},
+		{"geometry out of range", `[36.6939,33.6439]`, `[36.6939,133.6439]`, "geometry"},
+		{"no geometry", `"geometry":{"type":"Point","coordinates":[36.6939,33.6439]},`, ``, "geometry"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := strings.Replace(validFeature, tt.from, tt.to, 1)
+			if in == validFeature {
+				t.Fatalf("test input unchanged: %q not found", tt.from)
+			}
+			_, err := eventmap.DecodeFeature([]byte(in), geo.DefaultLimits)
+			var e *eventmap.Error
+			if err == nil || eventmap.ErrorCode(err) != eventmap.EINVALID {
+				t.Fatalf("error = %v, want EINVALID", err)
+			}
+			e = err.(*eventmap.Error)
+			found := false
+			for _, fe := range e.Errors {
+				found = found || fe.Field == tt.field
+			}
+			if !found {
+				t.Errorf("errors %+v do not name %s", e.Errors, tt.field)
+			}
+		})
+	}
+}
