@@ -7,8 +7,8 @@
 // Opens BASE_URL/map/ in /usr/bin/chromium (fresh profile) and fails on any console error,
 // page error, failed request, HTTP error or request to a host other than BASE_URL's. Waits
 // until the event layers are drawn, checks that .event-marker + .event-area elements number
-// EXPECTED_COUNT, opens the Dumayr raid's popup and checks its facts, then saves a
-// screenshot. Prints one JSON line on success (exit 0); prints the reason on stderr and
+// EXPECTED_COUNT, saves SCREENSHOT_PATH with "-overview" before ".png" (all events, no
+// popup), opens the Dumayr raid's popup, checks its facts and saves SCREENSHOT_PATH. Prints one JSON line on success (exit 0); prints the reason on stderr and
 // exits 1 on any failure. Needs: bash scripts/test-deps.sh.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -152,6 +152,11 @@ async function run() {
 		fail(`expected ${expected} event layers, found ${markers + areas} (${markers} markers, ${areas} areas): ${places.join(', ')}; status "${await statusLine()}"`);
 	}
 
+	// the whole view before any popup covers part of it
+	const overviewPath = shotPath.replace(/(\.png)?$/i, '-overview.png');
+	mkdirSync(path.dirname(shotPath), { recursive: true });
+	await page.screenshot({ path: overviewPath, fullPage: true });
+
 	// The seed record: the Dumayr raid of 19 Oct 2025.
 	let target = page.locator('.event-marker[data-event-type="raid"][data-place*="Dumayr" i], .event-area[data-event-type="raid"][data-place*="Dumayr" i]');
 	if ((await target.count()) === 0) target = page.locator('.event-marker[title*="Dumayr" i], .event-area[data-place*="Dumayr" i], .event-marker[data-place*="Dumayr" i]');
@@ -188,7 +193,6 @@ async function run() {
 	if (good.length === 0) missing.push(`a source link with target=_blank rel=noopener (got ${JSON.stringify(links)})`);
 	if (missing.length) fail(`Dumayr popup lacks ${missing.join(', ')}; popup text: "${text.slice(0, 400)}"`);
 
-	mkdirSync(path.dirname(shotPath), { recursive: true });
 	await page.screenshot({ path: shotPath, fullPage: true });
 	checkProblems();
 
@@ -203,6 +207,7 @@ async function run() {
 		requests: requests.length,
 		item_requests: requests.filter((r) => r.includes('/collections/events/items?')).length,
 		screenshot: shotPath,
+		overview: overviewPath,
 		ms: Date.now() - started,
 	};
 }

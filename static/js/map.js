@@ -69,6 +69,21 @@ function escapeHtml(s) {
 	return String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+// Tile attributions are configured as HTML (`&copy; <a href="…">OpenStreetMap</a>`) and
+// Leaflet inserts them as HTML. Keep only text and http(s) links: parse in an inert
+// document (DOMParser loads and runs nothing), then rebuild escaped markup.
+function attributionHtml(html) {
+	const doc = new DOMParser().parseFromString(`<body>${str(html)}</body>`, 'text/html');
+	const walk = (node) => {
+		if (node.nodeType === Node.TEXT_NODE) return escapeHtml(node.data);
+		if (node.nodeType !== Node.ELEMENT_NODE || /^(script|style|template|noscript)$/.test(node.localName)) return '';
+		const inner = [...node.childNodes].map(walk).join('');
+		const href = node.localName === 'a' ? safeHref(node.getAttribute('href')) : null;
+		return href ? `<a href="${escapeHtml(href)}" target="_blank" rel="noopener noreferrer">${inner}</a>` : inner;
+	};
+	return [...doc.body.childNodes].map(walk).join('');
+}
+
 const str = (v) => (typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v));
 
 // Only http(s) links are made clickable; anything else (javascript:, data:) stays text.
@@ -116,6 +131,29 @@ function row(label, field, ...value) {
 	return [el('dt', null, label), el('dd', { dataset: { field } }, ...value)];
 }
 
+// Long summaries start folded so the facts stay in view; the button unfolds them.
+const SUMMARY_FOLD = 180;
+function summaryBlock(text) {
+	if (!text) return null;
+	const para = el('p', { class: 'summary' });
+	if (text.length <= SUMMARY_FOLD + 40) {
+		para.textContent = text;
+		return para;
+	}
+	const cut = text.lastIndexOf(' ', SUMMARY_FOLD);
+	const short = `${text.slice(0, cut > 80 ? cut : SUMMARY_FOLD).replace(/[\s,;:.]+$/, '')}…`;
+	const body = el('span', null, short);
+	const more = el('button', { type: 'button', class: 'more', 'aria-expanded': 'false' }, 'more');
+	more.addEventListener('click', () => {
+		const open = more.getAttribute('aria-expanded') !== 'true';
+		body.textContent = open ? text : short;
+		more.textContent = open ? 'less' : 'more';
+		more.setAttribute('aria-expanded', String(open));
+	});
+	para.append(body, ' ', more);
+	return para;
+}
+
 function popupContent(f) {
 	const p = f.properties || {};
 	const type = typeKey(p.type);
@@ -157,7 +195,7 @@ function popupContent(f) {
 	const id = str(f.id);
 	return el('article', { class: 'event-popup', dataset: { eventId: id } },
 		el('h2', { class: `event-title event-type-${type}` }, str(p.title) || 'Untitled event'),
-		p.summary ? el('p', { class: 'summary' }, str(p.summary)) : null,
+		summaryBlock(str(p.summary)),
 		dl,
 		el('h3', null, sources.length ? 'Sources' : 'No sources recorded'),
 		sources.length ? srcList : null,
@@ -177,7 +215,7 @@ const map = L.map(mapEl, {
 	worldCopyJump: false,
 	keyboard: true,
 });
-map.attributionControl.setPrefix('<a href="https://leafletjs.com" title="A JavaScript library for interactive maps">Leaflet</a>');
+map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener noreferrer" title="A JavaScript library for interactive maps">Leaflet</a>');
 
 // Outline under everything (even under tiles, where it is the fallback when tiles fail);
 // labels just above it. Neither takes pointer events.
@@ -250,7 +288,7 @@ async function addTiles() {
 	map.setMaxZoom(18);
 	L.tileLayer(url, {
 		maxZoom: 18,
-		attribution: escapeHtml(str(cfg.tile_attribution)), // Leaflet treats attribution as HTML
+		attribution: attributionHtml(cfg.tile_attribution), // Leaflet treats attribution as HTML
 	}).addTo(map);
 }
 
@@ -317,7 +355,7 @@ async function addOutline() {
 		L.geoJSON(data, {
 			pane: 'outline',
 			interactive: false,
-			attribution: 'Outline: <a href="https://www.naturalearthdata.com/">Natural Earth</a>',
+			attribution: 'Outline: <a href="https://www.naturalearthdata.com/" target="_blank" rel="noopener noreferrer">Natural Earth</a>',
 			style: { color: '#8f8a80', weight: 0.8, fillColor: '#f6f3ec', fillOpacity: 1, className: 'country' },
 		}).addTo(map);
 		for (const f of data.features || []) {
