@@ -1,11 +1,17 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"eventmap/config"
+	"eventmap/internal/testdb"
+	"eventmap/store"
 )
 
 type problemBody struct {
@@ -72,5 +78,60 @@ func TestEveryErrorIsProblemJSON(t *testing.T) {
 			b, _ := io.ReadAll(resp.Body)
 			decodeProblem(t, response{status: resp.StatusCode, header: resp.Header, body: b}, tt.status)
 		})
+	}
+}
+
+func TestProblemTypesAreDocumented(t *testing.T) {
+	ts, _ := newServer(t)
+	p := decodeProblem(t, get(t, ts.URL+"/collections/events/items?bbox=1"), http.StatusBadRequest)
+	r := get(t, ts.URL+p.Type)
+	if r.status != http.StatusOK || !strings.Contains(string(r.body), "errors array names each field") {
+		t.Errorf("GET %s (the problem type): %d %s", p.Type, r.status, r.body)
+	}
+	decodeProblem(t, get(t, ts.URL+"/problems/nonsense"), http.StatusNotFound)
+}
+
+func TestBodyOverTheLimitIs413(t *testing.T) {
+	ts, _ := newServer(t, func(c *config.Config) { c.MaxBodyBytes = 1024 })
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/collections/events/items", strings.NewReader(strings.Repeat("x", 4096)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	p := decodeProblem(t, response{status: resp.StatusCode, header: resp.Header, body: b}, http.StatusRequestEntityTooLarge)
+	if len(p.Errors) != 1 || p.Errors[0].Field != "body" || !strings.Contains(p.Errors[0].Rule, "1024 bytes") {
+		t.Errorf("errors %+v, want the body field and its 1024-byte limit", p.Errors)
+	}
+}
+
+// When the database goes away, /readyz says so with a 503 problem and a
+// Retry-After, and reads fail the same way instead of hanging.
+func TestDatabaseGoneIs503WithRetryAfter(t *testing.T) {
+	url := testdb.New(t)
+	db, err := store.Open(context.Background(), store.Options{URL: url, StatementTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ts := startServer(t, db)
+	if r := get(t, ts.URL+"/readyz"); r.status != http.StatusOK {
+		t.Fatalf("/readyz before: %d", r.status)
+	}
+	testdb.Drop(t, url)
+	for _, path := range []string{"/readyz", "/collections/events/items"} {
+		start := time.Now()
+		r := get(t, ts.URL+path)
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("%s took %v with the database gone", path, took)
+		}
+		decodeProblem(t, r, http.StatusServiceUnavailable)
+		if r.header.Get("Retry-After") == "" {
+			t.Errorf("%s: 503 without Retry-After", path)
+		}
+	}
+	if r := get(t, ts.URL+"/healthz"); r.status != http.StatusOK {
+		t.Errorf("/healthz must stay 200 (the process is fine): %d", r.status)
 	}
 }

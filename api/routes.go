@@ -15,6 +15,7 @@ func (s *Server) routes() {
 	get("/", s.landingHandler)
 	get("/healthz", s.healthzHandler)
 	get("/readyz", s.readyzHandler)
+	get("/problems/:code", s.problemTypeHandler)
 
 	get("/collections", s.collectionsHandler)
 	get("/collections/events", s.collectionHandler)

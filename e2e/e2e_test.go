@@ -222,3 +222,30 @@ func TestMapInChromium(t *testing.T) {
 	}
 	t.Logf("map.spec.mjs: %s(screenshot: %s)", res, shot)
 }
+
+// Oversized request headers are refused by the server before any handler
+// runs. net/http answers this one itself, in plain text: the one 4xx that
+// is not problem+json, because it happens before routing.
+func TestOversizedHeadersAreRefused(t *testing.T) {
+	s := startServe(t, testdb.New(t))
+	s.waitReady(t)
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/healthz", nil)
+	req.Header.Set("X-Padding", strings.Repeat("a", 128<<10))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("128 KiB header: status %d, want 431", resp.StatusCode)
+	}
+	req.Header.Set("X-Padding", strings.Repeat("a", 16<<10))
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("16 KiB header: status %d, want 200", resp.StatusCode)
+	}
+}

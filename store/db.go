@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -100,7 +101,7 @@ func wrapErr(err error, action string) error {
 	switch {
 	case errors.As(err, &pqErr) && pqErr.Code == "57014": // query_canceled: statement_timeout
 		code, detail = eventmap.ETIMEOUT, "the query took longer than the server allows; narrow it (smaller bbox, shorter time range, lower limit)"
-	case errors.As(err, &pqErr) && (pqErr.Code.Class() == "08" || pqErr.Code == "57P01" || pqErr.Code == "57P03"):
+	case errors.As(err, &pqErr) && (unavailableClasses[string(pqErr.Code.Class())] || strings.HasPrefix(string(pqErr.Code), "57P")):
 		code, detail = eventmap.EUNAVAILABLE, "the database is unavailable; retry shortly"
 	case errors.Is(err, context.DeadlineExceeded):
 		code, detail = eventmap.ETIMEOUT, "the request took longer than the server allows"
@@ -121,3 +122,9 @@ func isConnRefused(err error) bool {
 		errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, driver.ErrBadConn)
 }
+
+// unavailableClasses are SQLSTATE classes that mean the database cannot
+// serve anyone right now (not that this request is wrong): connection
+// exceptions, too many connections, the database or role gone. With 57P*
+// (shutdown in progress) they become 503 with Retry-After.
+var unavailableClasses = map[string]bool{"08": true, "53": true, "3D": true, "28": true}

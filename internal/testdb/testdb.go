@@ -198,3 +198,21 @@ func randomSuffix() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Drop removes the database behind url at once, closing its connections:
+// for tests of how the service behaves when its database disappears.
+func Drop(t testing.TB, dbURL string) {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("postgres", adminURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("DROP DATABASE " + pq.QuoteIdentifier(strings.TrimPrefix(u.Path, "/")) + " WITH (FORCE)"); err != nil {
+		t.Fatalf("testdb: drop: %v", err)
+	}
+}

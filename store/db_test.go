@@ -1,0 +1,37 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"eventmap"
+	"eventmap/internal/testdb"
+	"eventmap/store"
+)
+
+// Every connection carries statement_timeout, so a runaway query is
+// stopped by PostgreSQL and reported as ETIMEOUT, not left to hold a
+// connection.
+func TestStatementTimeoutStopsSlowQueries(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Options{URL: testdb.New(t), StatementTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	start := time.Now()
+	err = db.ExecRaw(ctx, `SELECT pg_sleep(5)`)
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("slow query ran for %v; statement_timeout is 100ms", took)
+	}
+	if got := eventmap.ErrorCode(err); got != eventmap.ETIMEOUT {
+		t.Errorf("error code %q (%v), want %q", got, err, eventmap.ETIMEOUT)
+	}
+	if setting, err := db.QueryString(ctx, `SHOW statement_timeout`); err != nil || setting != "100ms" {
+		t.Errorf("statement_timeout = %q, %v; want 100ms", setting, err)
+	}
+	if setting, err := db.QueryString(ctx, `SHOW TimeZone`); err != nil || setting != "UTC" {
+		t.Errorf("TimeZone = %q, %v; want UTC", setting, err)
+	}
+}
