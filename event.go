@@ -40,7 +40,6 @@ type Event struct {
 	Tags               []string
 	Actors             []EventActor
 	Sources            []EventSource
-	Version            int64
 }
 
 // EventActor links an actor to an event in one role.

@@ -76,7 +76,9 @@ func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
 	}
 
 	var owned map[string]json.RawMessage
-	_ = json.Unmarshal(f.Properties, &owned)
+	if err := json.Unmarshal(f.Properties, &owned); err != nil || owned == nil {
+		bad("properties", "must be a JSON object")
+	}
 	for _, k := range serverOwned {
 		if _, ok := owned[k]; ok {
 			bad("properties."+k, "is set by the server and cannot be written")

@@ -67,3 +67,14 @@ func TestDecodeFeatureRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeFeaturePropertiesMustBeAnObject(t *testing.T) {
+	for _, props := range []string{`[]`, `"raid"`, `null`, `3`} {
+		in := `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":` + props + `}`
+		_, err := eventmap.DecodeFeature([]byte(in), geo.DefaultLimits)
+		e, ok := err.(*eventmap.Error)
+		if !ok || len(e.Errors) == 0 || e.Errors[0].Field != "properties" || e.Errors[0].Rule != "must be a JSON object" {
+			t.Errorf("properties %s: error %v, want properties: must be a JSON object first", props, err)
+		}
+	}
+}

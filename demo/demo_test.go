@@ -30,14 +30,21 @@ func counts(t *testing.T, url string) map[string]int {
 	return out
 }
 
-func TestLoadIsIdempotent(t *testing.T) {
-	ctx := context.Background()
+// openDB returns a fresh migrated database, as a store and as a URL for raw checks.
+func openDB(t *testing.T) (*store.DB, string) {
+	t.Helper()
 	url := testdb.New(t)
-	db, err := store.Open(ctx, store.Options{URL: url})
+	db, err := store.Open(context.Background(), store.Options{URL: url})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db, url
+}
+
+func TestLoadIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	db, url := openDB(t)
 
 	res, err := demo.Load(ctx, db)
 	if err != nil {
@@ -69,12 +76,7 @@ func TestLoadIsIdempotent(t *testing.T) {
 // correction must be visible as history, not overwritten.
 func TestDumayrCorrectionIsARevision(t *testing.T) {
 	ctx := context.Background()
-	url := testdb.New(t)
-	db, err := store.Open(ctx, store.Options{URL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, url := openDB(t)
 	if _, err := demo.Load(ctx, db); err != nil {
 		t.Fatal(err)
 	}

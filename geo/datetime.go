@@ -13,11 +13,6 @@ type Interval struct {
 	End   time.Time
 }
 
-// Contains reports whether t lies in the interval.
-func (iv Interval) Contains(t time.Time) bool {
-	return (iv.Start.IsZero() || !t.Before(iv.Start)) && (iv.End.IsZero() || t.Before(iv.End))
-}
-
 // ParseDatetime reads the OGC API "datetime" parameter: an instant
 // ("2025-10-19T00:00:00Z" or a whole day "2025-10-19"), or an interval of two
 // such values separated by "/", where ".." or an empty side is open.
