@@ -7,6 +7,7 @@ import (
 )
 
 func TestCollectionDescribesTheEvents(t *testing.T) {
+	t.Parallel()
 	ts, _ := newServer(t)
 	r := get(t, ts.URL+"/collections/events")
 	if r.status != http.StatusOK {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	ts, _ := newServer(t)
 	if r := get(t, ts.URL+"/healthz"); r.status != http.StatusOK {
 		t.Errorf("/healthz: %d %s", r.status, r.body)
@@ -23,6 +24,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestNotReadyWhileMigrationsArePending(t *testing.T) {
+	t.Parallel()
 	db, err := store.Open(context.Background(), store.Options{URL: testdb.NewEmpty(t), StatementTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +41,7 @@ func TestNotReadyWhileMigrationsArePending(t *testing.T) {
 }
 
 func TestMapIsServed(t *testing.T) {
+	t.Parallel()
 	ts, _ := newServer(t, func(c *config.Config) { c.TileURL = "" })
 	r := get(t, ts.URL+"/map/")
 	if r.status != http.StatusOK || !strings.Contains(r.header.Get("Content-Type"), "text/html") || !strings.Contains(string(r.body), "leaflet") {

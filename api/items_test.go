@@ -20,6 +20,7 @@ import (
 var allPublic = []string{"southern Syria", "Homs", "Dumayr", "Palmyra", "Deir ez-Zor", "Aleppo", "Maarat al-Numan"}
 
 func TestItemsBBox(t *testing.T) {
+	t.Parallel()
 	ts, db := newServer(t)
 	// Two events either side of the antimeridian and one at 0°, which a
 	// naive west>east box (170..-170 read as -170..170) would wrongly select.
@@ -68,6 +69,7 @@ func TestItemsBBox(t *testing.T) {
 }
 
 func TestItemsDatetime(t *testing.T) {
+	t.Parallel()
 	ts, _ := newServer(t)
 	tests := []struct {
 		name     string
@@ -100,6 +102,7 @@ func TestItemsDatetime(t *testing.T) {
 }
 
 func TestItemsInvalidParameters(t *testing.T) {
+	t.Parallel()
 	ts, _ := newServer(t)
 	tests := []struct {
 		name, query, field, rule string
@@ -137,6 +140,7 @@ func TestItemsInvalidParameters(t *testing.T) {
 }
 
 func TestItemsPaging(t *testing.T) {
+	t.Parallel()
 	ts, _ := newServer(t, func(c *config.Config) { c.MaxLimit = 5 })
 
 	t.Run("next links walk every event once, in order", func(t *testing.T) {
@@ -208,6 +212,7 @@ func TestItemsPaging(t *testing.T) {
 // types, closed rings, finite in-range coordinates with 2 or 3 numbers,
 // no crs member, string ids.
 func TestItemsAreRFC7946(t *testing.T) {
+	t.Parallel()
 	ts, _ := newServer(t)
 	r := get(t, itemsURL(ts, "limit", "100"))
 	var top map[string]json.RawMessage
@@ -240,6 +245,7 @@ func TestItemsAreRFC7946(t *testing.T) {
 }
 
 func TestItemByID(t *testing.T) {
+	t.Parallel()
 	ts, _ := newServer(t)
 	const dumayr = "6f0c8f0e-2d4b-4c1e-9a51-0d3b8f1a9e01"
 	const restricted = "6f0c8f0e-2d4b-4c1e-9a51-0d3b8f1a9e08"
@@ -293,6 +299,7 @@ func TestItemByID(t *testing.T) {
 }
 
 func TestRestrictedEventsAreInvisibleToAnonymousReaders(t *testing.T) {
+	t.Parallel()
 	ts, _ := newServer(t)
 	_, fs := getItems(t, itemsURL(ts, "limit", "1000"))
 	for _, f := range fs {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestLandingSendsBrowsersToTheMap(t *testing.T) {
+	t.Parallel()
 	ts, _ := newServer(t)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/", nil)
@@ -46,6 +47,7 @@ func TestLandingSendsBrowsersToTheMap(t *testing.T) {
 
 // GeoJSON compresses about tenfold; clients that ask get gzip.
 func TestItemsAreGzippedOnRequest(t *testing.T) {
+	t.Parallel()
 	ts, _ := newServer(t)
 	req, _ := http.NewRequest(http.MethodGet, itemsURL(ts), nil)
 	req.Header.Set("Accept-Encoding", "gzip")

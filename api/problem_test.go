@@ -54,6 +54,7 @@ func decodeProblem(t *testing.T, r response, status int) problemBody {
 }
 
 func TestEveryErrorIsProblemJSON(t *testing.T) {
+	t.Parallel()
 	ts, _ := newServer(t)
 	tests := []struct {
 		name   string
@@ -82,6 +83,7 @@ func TestEveryErrorIsProblemJSON(t *testing.T) {
 }
 
 func TestProblemTypesAreDocumented(t *testing.T) {
+	t.Parallel()
 	ts, _ := newServer(t)
 	p := decodeProblem(t, get(t, ts.URL+"/collections/events/items?bbox=1"), http.StatusBadRequest)
 	r := get(t, ts.URL+p.Type)
@@ -92,6 +94,7 @@ func TestProblemTypesAreDocumented(t *testing.T) {
 }
 
 func TestBodyOverTheLimitIs413(t *testing.T) {
+	t.Parallel()
 	ts, _ := newServer(t, func(c *config.Config) { c.MaxBodyBytes = 1024 })
 	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/collections/events/items", strings.NewReader(strings.Repeat("x", 4096)))
 	resp, err := http.DefaultClient.Do(req)
@@ -109,6 +112,7 @@ func TestBodyOverTheLimitIs413(t *testing.T) {
 // When the database goes away, /readyz says so with a 503 problem and a
 // Retry-After, and reads fail the same way instead of hanging.
 func TestDatabaseGoneIs503WithRetryAfter(t *testing.T) {
+	t.Parallel()
 	url := testdb.New(t)
 	db, err := store.Open(context.Background(), store.Options{URL: url, StatementTimeout: 5 * time.Second})
 	if err != nil {

@@ -43,6 +43,7 @@ func openDB(t *testing.T) (*store.DB, string) {
 }
 
 func TestLoadIsIdempotent(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, url := openDB(t)
 
@@ -75,6 +76,7 @@ func TestLoadIsIdempotent(t *testing.T) {
 // The Dumayr raid was first reported as the capture of an IS official; the
 // correction must be visible as history, not overwritten.
 func TestDumayrCorrectionIsARevision(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, url := openDB(t)
 	if _, err := demo.Load(ctx, db); err != nil {

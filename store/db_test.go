@@ -14,6 +14,7 @@ import (
 // stopped by PostgreSQL and reported as ETIMEOUT, not left to hold a
 // connection.
 func TestStatementTimeoutStopsSlowQueries(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, err := store.Open(ctx, store.Options{URL: testdb.New(t), StatementTimeout: 100 * time.Millisecond})
 	if err != nil {

@@ -37,6 +37,7 @@ func tableExists(t *testing.T, url, table string) bool {
 }
 
 func TestMigrationsUpDownUp(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, url := openEmpty(t)
 	m, err := db.NewMigrator(nil)
@@ -84,6 +85,7 @@ func TestMigrationsUpDownUp(t *testing.T) {
 // Replicas starting at once must not both run a migration: the advisory
 // lock makes the second wait, then find nothing to do.
 func TestConcurrentMigrateRunsOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	_, url := openEmpty(t)
 	const replicas = 4
