@@ -52,7 +52,7 @@ func New(db *store.DB, cfg config.Config, logger *slog.Logger) (*Server, error) 
 			AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
 			ExposeHeaders: []string{"ETag", "Link", echo.HeaderXRequestID},
 		}),
-		middleware.BodyLimit(byteSize(cfg.MaxBodyBytes)),
+		middleware.BodyLimit(formatInt(cfg.MaxBodyBytes)+"B"),
 	)
 	s.routes()
 	return s, nil
@@ -90,10 +90,6 @@ func (s *Server) readContext(c echo.Context) (context.Context, context.CancelFun
 }
 
 func requestID(c echo.Context) string { return c.Response().Header().Get(echo.HeaderXRequestID) }
-
-func byteSize(n int64) string {
-	return formatInt(n) + "B"
-}
 
 // nowUTC is the timeStamp of responses, to the second as OGC examples show.
 func nowUTC() string { return time.Now().UTC().Format(time.RFC3339) }
