@@ -10,12 +10,18 @@ import (
 
 // Error codes. Each maps to exactly one HTTP status, in api/problem.go.
 const (
-	EINVALID     = "invalid"     // the caller sent something that breaks a rule
-	ENOTFOUND    = "not_found"   // no such resource, or not visible to the caller
-	ECONFLICT    = "conflict"    // the write clashes with the current state
-	EUNAVAILABLE = "unavailable" // a dependency (the database) is down; retry later
-	ETIMEOUT     = "timeout"     // the query ran past its time limit
-	EINTERNAL    = "internal"    // a bug or an unexpected failure; details stay in the log
+	EINVALID       = "invalid"                // the caller sent something that breaks a rule
+	ENOTFOUND      = "not_found"              // no such resource, or not visible to the caller
+	ECONFLICT      = "conflict"               // the write clashes with the current state
+	EUNPROCESSABLE = "unprocessable"          // well-formed input the data rules reject (invalid geometry, reused idempotency key)
+	ESTALE         = "stale"                  // If-Match names a version that is no longer current
+	EPRECONDITION  = "precondition_required"  // an update came without If-Match
+	EUNAUTHORIZED  = "unauthorized"           // no valid credentials where they are required, or bad ones given
+	EFORBIDDEN     = "forbidden"              // valid credentials whose role does not allow the action
+	EMEDIATYPE     = "unsupported_media_type" // a request body in a format the endpoint does not read
+	EUNAVAILABLE   = "unavailable"            // a dependency (the database) is down; retry later
+	ETIMEOUT       = "timeout"                // the query ran past its time limit
+	EINTERNAL      = "internal"               // a bug or an unexpected failure; details stay in the log
 )
 
 // FieldError names one field (query parameter, header or property) and the
@@ -51,6 +57,24 @@ func Invalid(field, rule string) *Error {
 		Code:   EINVALID,
 		Detail: field + ": " + rule,
 		Errors: []FieldError{{Field: field, Rule: rule}},
+	}
+}
+
+// Unprocessable reports input that is well-formed but breaks a rule only
+// the data can check, such as a self-intersecting polygon.
+func Unprocessable(field, rule string) *Error {
+	e := Invalid(field, rule)
+	e.Code = EUNPROCESSABLE
+	return e
+}
+
+// StaleVersion reports a conditional write (If-Match) based on a version
+// of the event that someone else's write has replaced.
+func StaleVersion(id string, current, given int64) *Error {
+	return &Error{
+		Code:   ESTALE,
+		Detail: fmt.Sprintf("event %s is at version %d, not %d: it changed since you read it", id, current, given),
+		Errors: []FieldError{{Field: "If-Match", Rule: fmt.Sprintf(`must name the current version "%d"`, current)}},
 	}
 }
 

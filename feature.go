@@ -3,7 +3,9 @@ package eventmap
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"regexp"
 	"slices"
@@ -54,7 +56,11 @@ var countryCode = regexp.MustCompile(`^[A-Z]{3}$`)
 func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
 	var f featureIn
 	if err := strictUnmarshal(raw, &f); err != nil {
-		return nil, Invalid("body", err.Error())
+		fe := jsonFieldError("", err)
+		if fe.Field == "" {
+			fe.Field = "body"
+		}
+		return nil, &Error{Code: EINVALID, Detail: fe.Field + ": " + fe.Rule, Errors: []FieldError{fe}}
 	}
 	var errs []FieldError
 	bad := func(field, format string, args ...any) {
@@ -87,10 +93,16 @@ func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
 	for _, k := range serverOwned {
 		delete(owned, k)
 	}
+	// The edit reason belongs to the revision, not the event: see EditReason.
+	delete(owned, "edit_reason")
 	rest, _ := json.Marshal(owned)
 	var p propertiesIn
 	if err := strictUnmarshal(rest, &p); err != nil {
-		bad("properties", "%v", err)
+		fe := jsonFieldError("properties.", err)
+		if fe.Field == "" {
+			fe.Field = "properties"
+		}
+		errs = append(errs, fe)
 	}
 
 	ev.Type, ev.Title, ev.Summary = p.Type, strings.TrimSpace(p.Title), p.Summary
@@ -166,6 +178,51 @@ func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
 		return nil, &Error{Code: EINVALID, Detail: detail, Errors: errs}
 	}
 	return ev, nil
+}
+
+// jsonFieldError names the field and rule behind an encoding/json error:
+// where the syntax broke, which member has the wrong type, which member is
+// unknown.
+func jsonFieldError(prefix string, err error) FieldError {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return FieldError{Rule: fmt.Sprintf("malformed JSON at byte %d: %s", syn.Offset, syn.Error())}
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return FieldError{Rule: "malformed JSON: the document ends early"}
+	case errors.As(err, &typ) && typ.Field != "":
+		return FieldError{Field: prefix + typ.Field, Rule: fmt.Sprintf("must be a JSON %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value)}
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return FieldError{Field: prefix + strings.Trim(name, `"`), Rule: "is not a known member (check its spelling)"}
+	}
+	return FieldError{Rule: err.Error()}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "int", "int64", "float64":
+		return "number"
+	case "slice":
+		return "array"
+	case "struct", "map", "ptr":
+		return "object"
+	}
+	return goKind
+}
+
+// EditReason returns the optional "edit_reason" property of a Feature:
+// why this write was made, for the revision history. It is not stored on
+// the event itself.
+func EditReason(raw []byte) string {
+	var f struct {
+		Properties struct {
+			EditReason string `json:"edit_reason"`
+		} `json:"properties"`
+	}
+	_ = json.Unmarshal(raw, &f)
+	return strings.TrimSpace(f.Properties.EditReason)
 }
 
 // strictUnmarshal rejects unknown members, so a misspelt property is an

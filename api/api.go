@@ -46,13 +46,15 @@ func New(db *store.DB, cfg config.Config, logger *slog.Logger) (*Server, error) 
 		}),
 		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}),
 		middleware.CORSWithConfig(middleware.CORSConfig{
-			// Reads are public data for any web client; writes (later) get
-			// their own, narrower policy.
+			// Reads are public data for any web client. Writes are not
+			// allowed cross-origin: a page on another site must not be able
+			// to spend a token that a browser extension or proxy injects.
 			AllowOrigins:  []string{"*"},
 			AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
-			ExposeHeaders: []string{"ETag", "Link", echo.HeaderXRequestID},
+			ExposeHeaders: []string{"ETag", "Link", "Location", echo.HeaderXRequestID},
 		}),
 		middleware.BodyLimit(formatInt(cfg.MaxBodyBytes)+"B"),
+		s.authenticate,
 	)
 	s.routes()
 	return s, nil

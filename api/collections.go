@@ -41,7 +41,7 @@ func (s *Server) collectionHandler(c echo.Context) error {
 func (s *Server) eventsCollection(c echo.Context) (map[string]any, error) {
 	ctx, cancel := s.readContext(c)
 	defer cancel()
-	ext, err := s.db.EventExtent(ctx, store.EventFilter{})
+	ext, err := s.db.EventExtent(ctx, store.EventFilter{IncludeRestricted: seesRestricted(c)})
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -35,7 +37,7 @@ func (s *Server) itemsHandler(c echo.Context) error {
 	if f := q.Get("f"); q.Has("f") && f != "json" && f != "geojson" {
 		return eventmap.Invalid("f", "must be json (GeoJSON), got "+f)
 	}
-	var filter store.EventFilter
+	filter := store.EventFilter{IncludeRestricted: seesRestricted(c)}
 	if q.Has("bbox") {
 		b, err := geo.ParseBBox(q.Get("bbox"))
 		if err != nil {
@@ -116,31 +118,59 @@ func (s *Server) itemsHandler(c echo.Context) error {
 }
 
 // itemHandler serves GET /collections/events/items/{id}: one Feature with a
-// strong ETag from its version, or a 404 problem.
+// strong ETag from its version, or a 404 problem. With as_of it is the
+// Feature as it was served at that time, from the revision history.
 func (s *Server) itemHandler(c echo.Context) error {
-	if err := checkParams(c.QueryParams(), "f"); err != nil {
+	q := c.QueryParams()
+	if err := checkParams(q, "f", "as_of"); err != nil {
 		return err
 	}
 	ctx, cancel := s.readContext(c)
 	defer cancel()
 	id := c.Param("id")
-	feature, version, err := s.db.GetEvent(ctx, id, false)
+	var feature []byte
+	var version int64
+	var err error
+	if q.Has("as_of") {
+		at, perr := parseAsOf(q.Get("as_of"))
+		if perr != nil {
+			return perr
+		}
+		feature, version, err = s.db.GetEventAsOf(ctx, id, at, seesRestricted(c))
+	} else {
+		feature, version, err = s.db.GetEvent(ctx, id, seesRestricted(c))
+	}
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set("ETag", etag(version))
+	return c.Blob(http.StatusOK, geoJSON, s.withItemLinks(c, id, feature))
+}
+
+// withItemLinks adds the links member to a Feature that PostGIS built,
+// before its closing brace, rather than decoding and re-encoding it.
+func (s *Server) withItemLinks(c echo.Context, id string, feature []byte) []byte {
 	links, _ := json.Marshal([]link{
-		{Href: s.absURL(c, c.Request().URL.Path, nil), Rel: "self", Type: geoJSON, Title: "this event"},
+		{Href: s.absURL(c, "/collections/events/items/"+id, nil), Rel: "self", Type: geoJSON, Title: "this event"},
 		{Href: s.absURL(c, "/collections/events", nil), Rel: "collection", Type: "application/json", Title: "the events collection"},
+		{Href: s.absURL(c, "/collections/events/items/"+id+"/revisions", nil), Rel: "version-history", Type: "application/json", Title: "every change to this event"},
 	})
-	// PostGIS built the Feature object; add the links member before its
-	// closing brace rather than decoding and re-encoding it.
+	feature = bytes.TrimRight(feature, " \n")
 	body := make([]byte, 0, len(feature)+len(links)+16)
 	body = append(body, feature[:len(feature)-1]...)
 	body = append(body, `,"links":`...)
 	body = append(body, links...)
 	body = append(body, "}\n"...)
-	c.Response().Header().Set("ETag", `"`+formatInt(version)+`"`)
-	return c.Blob(http.StatusOK, geoJSON, body)
+	return body
+}
+
+// parseAsOf reads the as_of parameter: an RFC 3339 date-time.
+func parseAsOf(v string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v))
+	if err != nil {
+		return time.Time{}, eventmap.Invalid("as_of", "must be an RFC 3339 date-time with a time zone, such as 2025-10-20T00:00:00Z, got "+strconv.Quote(v))
+	}
+	return t, nil
 }
 
 // absURL builds an absolute link. Behind a proxy EVENTMAP_PUBLIC_URL gives

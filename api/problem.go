@@ -32,6 +32,18 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case eventmap.ECONFLICT:
 		return http.StatusConflict
+	case eventmap.EUNPROCESSABLE:
+		return http.StatusUnprocessableEntity
+	case eventmap.ESTALE:
+		return http.StatusPreconditionFailed
+	case eventmap.EPRECONDITION:
+		return http.StatusPreconditionRequired
+	case eventmap.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case eventmap.EFORBIDDEN:
+		return http.StatusForbidden
+	case eventmap.EMEDIATYPE:
+		return http.StatusUnsupportedMediaType
 	case eventmap.EUNAVAILABLE, eventmap.ETIMEOUT:
 		return http.StatusServiceUnavailable
 	default:
@@ -77,6 +89,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if p.Status == http.StatusServiceUnavailable && eventmap.ErrorCode(err) == eventmap.EUNAVAILABLE {
 		c.Response().Header().Set("Retry-After", "5")
+	}
+	if p.Status == http.StatusUnauthorized {
+		// RFC 6750: say which scheme is expected, and whether the token
+		// given was the problem.
+		challenge := `Bearer realm="eventmap"`
+		if c.Request().Header.Get(echo.HeaderAuthorization) != "" {
+			challenge += `, error="invalid_token"`
+		}
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, challenge)
 	}
 	body, _ := json.Marshal(p)
 	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")

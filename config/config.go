@@ -28,6 +28,7 @@ type Config struct {
 	DefaultLimit     int           // items per page when the client gives no limit
 	MaxLimit         int           // larger limits are clamped to this (OGC API rule)
 	MaxBodyBytes     int64         // request body cap
+	IdempotencyTTL   time.Duration // how long an Idempotency-Key replays its first response
 	TileURL          string        // raster basemap template for the map; empty: offline outline only
 	TileAttribution  string
 	LogLevel         slog.Level
@@ -72,6 +73,7 @@ func settings() []setting {
 		{"default-limit", "EVENTMAP_DEFAULT_LIMIT", "100", "features per page when the client sends no limit", intSetter(1, 1_000_000, func(c *Config, n int) { c.DefaultLimit = n })},
 		{"max-limit", "EVENTMAP_MAX_LIMIT", "10000", "largest page; larger limits are clamped", intSetter(1, 1_000_000, func(c *Config, n int) { c.MaxLimit = n })},
 		{"max-body-bytes", "EVENTMAP_MAX_BODY_BYTES", "1048576", "largest request body in bytes", intSetter(1, 1<<30, func(c *Config, n int) { c.MaxBodyBytes = int64(n) })},
+		{"idempotency-ttl", "EVENTMAP_IDEMPOTENCY_TTL", "24h", "how long a POST's Idempotency-Key replays the first response; after that the key is forgotten", durationSetter(func(c *Config, d time.Duration) { c.IdempotencyTTL = d })},
 		{"tile-url", "EVENTMAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "raster tile URL template for the map; empty for the bundled offline outline only", func(c *Config, v string) error {
 			c.TileURL = v
 			return nil

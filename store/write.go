@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"eventmap"
@@ -55,7 +56,7 @@ func (tx *Tx) CreateEvent(ctx context.Context, ev *eventmap.Event, rev eventmap.
 	if err := tx.setLinks(ctx, id, ev); err != nil {
 		return "", 0, err
 	}
-	if err := tx.appendRevision(ctx, id, rev); err != nil {
+	if err := tx.appendRevision(ctx, id, "create", rev); err != nil {
 		return "", 0, err
 	}
 	return id, version, nil
@@ -79,14 +80,7 @@ func (tx *Tx) UpdateEvent(ctx context.Context, ev *eventmap.Event, ifVersion int
 		nullTime(rev.RecordedAt),
 	).Scan(&version)
 	if errors.Is(err, sql.ErrNoRows) {
-		current, exists, verr := tx.EventVersion(ctx, ev.ID)
-		if verr != nil {
-			return 0, verr
-		}
-		if !exists {
-			return 0, eventmap.Errorf(eventmap.ENOTFOUND, "no event with id %q", ev.ID)
-		}
-		return 0, eventmap.Errorf(eventmap.ECONFLICT, "event %s is at version %d, not %d", ev.ID, current, ifVersion)
+		return 0, tx.whyNotWritten(ctx, ev.ID, ifVersion)
 	}
 	if err != nil {
 		return 0, wrapErr(err, "update event")
@@ -94,10 +88,82 @@ func (tx *Tx) UpdateEvent(ctx context.Context, ev *eventmap.Event, ifVersion int
 	if err := tx.setLinks(ctx, ev.ID, ev); err != nil {
 		return 0, err
 	}
-	if err := tx.appendRevision(ctx, ev.ID, rev); err != nil {
+	if err := tx.appendRevision(ctx, ev.ID, "update", rev); err != nil {
 		return 0, err
 	}
 	return version, nil
+}
+
+// DeleteEvent soft-deletes event id, provided its version is still
+// ifVersion: it disappears from every read but keeps its history, and a
+// final revision records who deleted it and why.
+func (tx *Tx) DeleteEvent(ctx context.Context, id string, ifVersion int64, rev eventmap.Revision) (int64, error) {
+	var version int64
+	err := tx.tx.QueryRowContext(ctx, `
+		UPDATE events SET deleted_at = COALESCE($3, now()), updated_at = COALESCE($3, now()), version = version + 1
+		WHERE id = $1 AND version = $2 AND deleted_at IS NULL
+		RETURNING version`, id, ifVersion, nullTime(rev.RecordedAt)).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, tx.whyNotWritten(ctx, id, ifVersion)
+	}
+	if err != nil {
+		return 0, wrapErr(err, "delete event")
+	}
+	return version, tx.appendRevision(ctx, id, "delete", rev)
+}
+
+// whyNotWritten explains a conditional write that matched no row: the event
+// is gone, or someone else's write moved it past ifVersion.
+func (tx *Tx) whyNotWritten(ctx context.Context, id string, ifVersion int64) error {
+	var current int64
+	var deleted bool
+	err := tx.tx.QueryRowContext(ctx, `SELECT version, deleted_at IS NOT NULL FROM events WHERE id = $1`, id).Scan(&current, &deleted)
+	if errors.Is(err, sql.ErrNoRows) || deleted {
+		return eventmap.Errorf(eventmap.ENOTFOUND, "no event with id %q", id)
+	}
+	if err != nil {
+		return wrapErr(err, "read event version")
+	}
+	return eventmap.StaleVersion(id, current, ifVersion)
+}
+
+// CheckGeometry asks PostGIS whether g is valid before it is stored, so the
+// client hears why (ST_IsValidReason) instead of meeting the table's CHECK,
+// and nothing is silently repaired with ST_MakeValid.
+func (tx *Tx) CheckGeometry(ctx context.Context, g orb.Geometry) error {
+	var valid bool
+	var reason string
+	err := tx.tx.QueryRowContext(ctx, `
+		SELECT ST_IsValid(g), ST_IsValidReason(g) FROM ST_GeomFromWKB($1, 4326) AS g`, wkb.Value(g)).Scan(&valid, &reason)
+	if err != nil {
+		return wrapErr(err, "check geometry")
+	}
+	if !valid {
+		return eventmap.Unprocessable("geometry", "is not valid in PostGIS: "+reason)
+	}
+	return nil
+}
+
+// LockedFeature returns the event as served now, for a merge patch, and
+// locks its row until the transaction ends so the patch is applied to what
+// was read. Restricted events are found only when includeRestricted is set.
+func (tx *Tx) LockedFeature(ctx context.Context, id string, includeRestricted bool) (feature []byte, version int64, err error) {
+	if !IsEventID(id) {
+		return nil, 0, eventmap.Errorf(eventmap.ENOTFOUND, "no event with id %q", id)
+	}
+	var q query
+	EventFilter{IncludeRestricted: includeRestricted}.apply(&q)
+	q.and("e.id = " + q.arg(id))
+	err = tx.tx.QueryRowContext(ctx, `
+		SELECT `+featureSQL+`::text, e.version FROM events e
+		WHERE `+q.whereSQL()+` FOR UPDATE`, q.args...).Scan(&feature, &version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, eventmap.Errorf(eventmap.ENOTFOUND, "no event with id %q", id)
+	}
+	if err != nil {
+		return nil, 0, wrapErr(err, "read event")
+	}
+	return feature, version, nil
 }
 
 // setLinks replaces the event's actors and sources. Actors are shared by
@@ -146,12 +212,12 @@ func (tx *Tx) setLinks(ctx context.Context, id string, ev *eventmap.Event) error
 }
 
 // appendRevision snapshots the event as served now, after the write.
-func (tx *Tx) appendRevision(ctx context.Context, id string, rev eventmap.Revision) error {
+func (tx *Tx) appendRevision(ctx context.Context, id, action string, rev eventmap.Revision) error {
 	_, err := tx.tx.ExecContext(ctx, `
-		INSERT INTO event_revisions (event_id, version, snapshot, editor, reason, recorded_at)
-		SELECT e.id, e.version, (`+featureSQL+`)::jsonb, $2, $3, COALESCE($4, now())
+		INSERT INTO event_revisions (event_id, version, snapshot, editor, reason, recorded_at, action)
+		SELECT e.id, e.version, (`+featureSQL+`)::jsonb, $2, $3, COALESCE($4, now()), $5
 		FROM events e WHERE e.id = $1`,
-		id, rev.Editor, rev.Reason, nullTime(rev.RecordedAt))
+		id, rev.Editor, rev.Reason, nullTime(rev.RecordedAt), action)
 	if err != nil {
 		return wrapErr(err, "append revision")
 	}

@@ -17,6 +17,7 @@ commands:
   serve          apply pending migrations, then serve the API and the map
   migrate        up | down | status: manage the database schema
   demo-data      load the sample events (idempotent)
+  token          create | list | revoke: API tokens for writing and for restricted events
   healthcheck    exit 0 if the local server answers /healthz (for container health checks)
 
 Run "eventmap <command> -h" for the flags; each flag also has an environment variable.
@@ -43,6 +44,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return migrate(ctx, e, rest)
 	case "demo-data":
 		return demoData(ctx, e, rest)
+	case "token":
+		return token(ctx, e, rest)
 	case "healthcheck":
 		return healthcheck(ctx, e, rest)
 	case "help", "-h", "--help":
