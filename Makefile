@@ -24,6 +24,7 @@ fuzz:
 	go test ./geo -run '^$$' -fuzz FuzzParseBBox -fuzztime $(FUZZTIME)
 	go test ./geo -run '^$$' -fuzz FuzzParseDatetime -fuzztime $(FUZZTIME)
 	go test ./geo -run '^$$' -fuzz FuzzParseGeometry -fuzztime $(FUZZTIME)
+	go test ./store -run '^$$' -fuzz FuzzValidateGeometry -fuzztime $(FUZZTIME)
 
 db:
 	@bash scripts/pg.sh ensure && bash scripts/pg.sh status

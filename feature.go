@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"eventmap/geo"
 )
@@ -54,6 +55,9 @@ var countryCode = regexp.MustCompile(`^[A-Z]{3}$`)
 // rule that can be checked without the database. All broken rules are
 // reported together, each naming its field.
 func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
+	if !utf8.Valid(raw) {
+		return nil, Invalid("body", "must be UTF-8 text (RFC 8259): bad bytes would be stored as U+FFFD, changing what was sent")
+	}
 	var f featureIn
 	if err := strictUnmarshal(raw, &f); err != nil {
 		fe := jsonFieldError("", err)

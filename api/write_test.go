@@ -206,6 +206,7 @@ func TestWriteRejectsBadInput(t *testing.T) {
 		{"no content type", newEvent, "-", 415, "Content-Type"},
 		{"malformed JSON", `{"type":"Feature",`, "", 400, "body"},
 		{"JSON syntax error", `{"type":"Feature" "x"}`, "", 400, "body"},
+		{"invalid UTF-8", edit(`"Clash near Palmyra"`, "\"Clash near Palmyra\xff\""), "", 400, "body"},
 		{"not a Feature", edit(`"type":"Feature"`, `"type":"FeatureCollection"`), "", 400, "type"},
 		{"no geometry", edit(point, `null`), "", 400, "geometry"},
 		{"crs member", edit(point, `{"type":"Point","coordinates":[38.28,34.55],"crs":{"type":"name","properties":{"name":"EPSG:3857"}}}`), "", 400, "geometry"},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 )
@@ -24,6 +25,11 @@ var DefaultLimits = Limits{MaxVertices: 100_000, MaxDepth: 3}
 // what decoders silently forgive: a position with one or four numbers, a
 // "crs" member (metres read as degrees), an unclosed ring.
 func ParseGeometry(raw []byte, lim Limits) (orb.Geometry, error) {
+	// encoding/json would quietly turn bad bytes into U+FFFD; RFC 8259
+	// says JSON is UTF-8, and PostGIS refuses anything else.
+	if !utf8.Valid(raw) {
+		return nil, fmt.Errorf("not valid JSON: the text is not UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any

@@ -15,3 +15,13 @@ func (db *DB) QueryString(ctx context.Context, q string) (string, error) {
 	err := db.db.QueryRowContext(ctx, q).Scan(&s)
 	return s, err
 }
+
+// CompareGeometry returns, as WKT, the geometry our parser made (sent as
+// WKB) and the one PostGIS reads from the same GeoJSON, in 2D since the
+// store keeps longitude and latitude only.
+func (db *DB) CompareGeometry(ctx context.Context, ours any, geojson string) (string, string, error) {
+	var a, b string
+	err := db.db.QueryRowContext(ctx, `
+		SELECT ST_AsText(ST_GeomFromWKB($1, 4326)), ST_AsText(ST_Force2D(ST_GeomFromGeoJSON($2)))`, ours, geojson).Scan(&a, &b)
+	return a, b, err
+}
