@@ -24,7 +24,8 @@ fuzz:
 	go test ./geo -run '^$$' -fuzz FuzzParseBBox -fuzztime $(FUZZTIME)
 	go test ./geo -run '^$$' -fuzz FuzzParseDatetime -fuzztime $(FUZZTIME)
 	go test ./geo -run '^$$' -fuzz FuzzParseGeometry -fuzztime $(FUZZTIME)
-	go test ./store -run '^$$' -fuzz FuzzValidateGeometry -fuzztime $(FUZZTIME)
+	bash scripts/pg.sh ensure
+	EVENTMAP_TEST_DATABASE_URL="$$(bash scripts/pg.sh url postgres)" go test ./store -run '^$$' -fuzz FuzzValidateGeometry -fuzztime $(FUZZTIME)
 
 db:
 	@bash scripts/pg.sh ensure && bash scripts/pg.sh status
