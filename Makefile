@@ -3,7 +3,7 @@
 #   make test   run the whole test suite (what CI runs)
 # Both bring up the project's own PostGIS under .data/pg when needed.
 
-.PHONY: run test build vet fuzz db db-stop db-url vendor-js clean
+.PHONY: run test build vet bench fuzz db db-stop db-url vendor-js clean
 
 run:
 	@bash scripts/run.sh
@@ -17,6 +17,14 @@ build:
 vet:
 	gofmt -l . | tee /dev/stderr | (! read)
 	go vet ./...
+
+# Benchmarks against the project's PostGIS. Each benchmark pairs what the
+# API does with the same work done directly in PostgreSQL, so read the
+# figures as ratios from one run; the machine's load moves both alike.
+BENCHTIME ?= 3s
+bench:
+	bash scripts/pg.sh ensure
+	EVENTMAP_TEST_DATABASE_URL="$$(bash scripts/pg.sh url postgres)" go test -run '^$$' -bench . -benchtime $(BENCHTIME) ./...
 
 # Longer fuzzing of the input parsers than the seed-corpus run in `make test`.
 FUZZTIME ?= 1m

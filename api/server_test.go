@@ -29,7 +29,7 @@ func newServer(t *testing.T, mut ...func(*config.Config)) (*httptest.Server, *st
 	return startServer(t, db, mut...), db
 }
 
-func startServer(t *testing.T, db *store.DB, mut ...func(*config.Config)) *httptest.Server {
+func startServer(t testing.TB, db *store.DB, mut ...func(*config.Config)) *httptest.Server {
 	t.Helper()
 	noEnv := func(string) (string, bool) { return "", false }
 	cfg, _, err := config.Load("test", nil, noEnv, io.Discard)

@@ -36,7 +36,7 @@ type writeEnv struct {
 	expired, revoked               string
 }
 
-func newWriteEnv(t *testing.T, mut ...func(*config.Config)) *writeEnv {
+func newWriteEnv(t testing.TB, mut ...func(*config.Config)) *writeEnv {
 	t.Helper()
 	url := testdb.New(t)
 	ctx := context.Background()
