@@ -28,6 +28,14 @@ type link struct {
 // FeatureCollection filtered by bbox and datetime, newest first, in pages
 // linked by "next". Features are streamed from PostgreSQL as they arrive.
 func (s *Server) itemsHandler(c echo.Context) error {
+	switch f, err := negotiate(c, formatJSON, formatHTML, formatCSV); {
+	case err != nil:
+		return err
+	case f == formatCSV:
+		return s.itemsCSV(c)
+	case f == formatHTML:
+		return s.itemsHTML(c)
+	}
 	q := c.QueryParams()
 	if err := checkParams(q, "bbox", "datetime", "limit", "cursor", "f"); err != nil {
 		return err
@@ -118,6 +126,12 @@ func (s *Server) itemsHandler(c echo.Context) error {
 // itemHandler serves GET /collections/events/items/{id}: one Feature with a
 // strong ETag from its version, or a 404 problem.
 func (s *Server) itemHandler(c echo.Context) error {
+	switch f, err := negotiate(c, formatJSON, formatHTML); {
+	case err != nil:
+		return err
+	case f == formatHTML:
+		return s.itemHTML(c)
+	}
 	if err := checkParams(c.QueryParams(), "f"); err != nil {
 		return err
 	}
