@@ -16,13 +16,24 @@ func (s *Server) collectionsHandler(c echo.Context) error {
 	if err := checkParams(c.QueryParams(), "f"); err != nil {
 		return err
 	}
+	f, err := negotiate(c, formatJSON, formatHTML)
+	if err != nil {
+		return err
+	}
 	coll, err := s.eventsCollection(c)
 	if err != nil {
 		return err
 	}
+	if f == formatHTML {
+		return s.renderHTML(c, "collections", "Collections", map[string]any{"Collections": []any{coll}},
+			link{Href: s.formatURL(c, "/collections", nil, formatJSON), Rel: "alternate", Type: "application/json", Title: "JSON"})
+	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"collections": []any{coll},
-		"links":       []link{{Href: s.absURL(c, "/collections", nil), Rel: "self", Type: "application/json", Title: "collections"}},
+		"links": []link{
+			{Href: s.absURL(c, "/collections", nil), Rel: "self", Type: "application/json", Title: "collections"},
+			{Href: s.formatURL(c, "/collections", nil, formatHTML), Rel: "alternate", Type: "text/html", Title: "collections as HTML"},
+		},
 	})
 }
 
@@ -31,9 +42,17 @@ func (s *Server) collectionHandler(c echo.Context) error {
 	if err := checkParams(c.QueryParams(), "f"); err != nil {
 		return err
 	}
+	f, err := negotiate(c, formatJSON, formatHTML)
+	if err != nil {
+		return err
+	}
 	coll, err := s.eventsCollection(c)
 	if err != nil {
 		return err
+	}
+	if f == formatHTML {
+		return s.renderHTML(c, "collection", coll["title"].(string), coll,
+			link{Href: s.formatURL(c, "/collections/events", nil, formatJSON), Rel: "alternate", Type: "application/json", Title: "JSON"})
 	}
 	return c.JSON(http.StatusOK, coll)
 }
@@ -55,6 +74,7 @@ func (s *Server) eventsCollection(c echo.Context) (map[string]any, error) {
 			"trs":      "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
 		}
 	}
+	items := "/collections/events/items"
 	return map[string]any{
 		"id":          "events",
 		"title":       "Conflict events",
@@ -64,7 +84,13 @@ func (s *Server) eventsCollection(c echo.Context) (map[string]any, error) {
 		"extent":      extent,
 		"links": []link{
 			{Href: s.absURL(c, "/collections/events", nil), Rel: "self", Type: "application/json", Title: "this collection"},
-			{Href: s.absURL(c, "/collections/events/items", nil), Rel: "items", Type: geoJSON, Title: "the events as GeoJSON"},
+			{Href: s.formatURL(c, "/collections/events", nil, formatHTML), Rel: "alternate", Type: "text/html", Title: "this collection as HTML"},
+			{Href: s.absURL(c, items, nil), Rel: "items", Type: geoJSON, Title: "the events as GeoJSON"},
+			{Href: s.formatURL(c, items, nil, formatHTML), Rel: "items", Type: "text/html", Title: "the events as a web page"},
+			{Href: s.formatURL(c, items, nil, formatCSV), Rel: "items", Type: "text/csv", Title: "the events as CSV"},
+			{Href: s.absURL(c, "/collections/events/schema", nil), Rel: "describedby", Type: "application/schema+json", Title: "JSON Schema of the event properties"},
+			// TODO(lead): after merging cql2, add
+			// {Href: s.absURL(c, "/collections/events/queryables", nil), Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: "application/schema+json", Title: "queryable properties"}
 		},
 	}, nil
 }

@@ -30,6 +30,14 @@ type link struct {
 // FeatureCollection filtered by bbox and datetime, newest first, in pages
 // linked by "next". Features are streamed from PostgreSQL as they arrive.
 func (s *Server) itemsHandler(c echo.Context) error {
+	switch f, err := negotiate(c, formatJSON, formatHTML, formatCSV); {
+	case err != nil:
+		return err
+	case f == formatCSV:
+		return s.itemsCSV(c)
+	case f == formatHTML:
+		return s.itemsHTML(c)
+	}
 	q := c.QueryParams()
 	if err := checkParams(q, "bbox", "datetime", "limit", "cursor", "f"); err != nil {
 		return err
@@ -121,6 +129,12 @@ func (s *Server) itemsHandler(c echo.Context) error {
 // strong ETag from its version, or a 404 problem. With as_of it is the
 // Feature as it was served at that time, from the revision history.
 func (s *Server) itemHandler(c echo.Context) error {
+	switch f, err := negotiate(c, formatJSON, formatHTML); {
+	case err != nil:
+		return err
+	case f == formatHTML:
+		return s.itemHTML(c)
+	}
 	q := c.QueryParams()
 	if err := checkParams(q, "f", "as_of"); err != nil {
 		return err

@@ -13,12 +13,16 @@ func (s *Server) routes() {
 		s.echo.Match([]string{http.MethodGet, http.MethodHead}, path, h)
 	}
 	get("/", s.landingHandler)
+	get("/conformance", s.conformanceHandler)
+	get("/api", s.apiHandler)
+	get("/api.html", s.apiHTMLHandler)
 	get("/healthz", s.healthzHandler)
 	get("/readyz", s.readyzHandler)
 	get("/problems/:code", s.problemTypeHandler)
 
 	get("/collections", s.collectionsHandler)
 	get("/collections/events", s.collectionHandler)
+	get("/collections/events/schema", s.schemaHandler)
 	get("/collections/events/items", s.itemsHandler)
 	get("/collections/events/items/:id", s.itemHandler)
 	get("/collections/events/items/:id/revisions", s.revisionsHandler)

@@ -1,5 +1,5 @@
 // Package e2e runs the real eventmap binary the way users do: as a
-// process, against the project's PostGIS, with real clients (Chromium).
+// process, against the project's PostGIS, with real clients (Chromium, GDAL).
 package e2e
 
 import (

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install what the browser test (e2e/map.spec.mjs) needs, only when it is missing:
-#   /usr/bin/chromium   from apt (Debian package "chromium")
+# Install what the end-to-end tests need, only when it is missing:
+#   /usr/bin/chromium   from apt (Debian package "chromium"), for e2e/map.spec.mjs
+#   ogrinfo, ogr2ogr    from apt (Debian package "gdal-bin"), for e2e/gdal_test.go
 #   node_modules/       `npm ci` when missing or older than package-lock.json
 # Idempotent and fast (no network) when everything is already present.
 # Usage: bash scripts/test-deps.sh
@@ -8,15 +9,18 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-if [ ! -x /usr/bin/chromium ]; then
-	echo "test-deps: installing chromium (apt)" >&2
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v ogrinfo >/dev/null && command -v ogr2ogr >/dev/null || missing+=(gdal-bin)
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "test-deps: installing ${missing[*]} (apt)" >&2
 	sudo=""
 	if [ "$(id -u)" != 0 ]; then
-		command -v sudo >/dev/null || { echo "test-deps: need root or sudo to apt-get install chromium" >&2; exit 1; }
+		command -v sudo >/dev/null || { echo "test-deps: need root or sudo to apt-get install ${missing[*]}" >&2; exit 1; }
 		sudo="sudo"
 	fi
 	$sudo apt-get update
-	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
 command -v npm >/dev/null || { echo "test-deps: npm not found (install Node.js 18+)" >&2; exit 1; }
@@ -27,4 +31,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 	npm ci --no-audit --no-fund --loglevel=error
 fi
 
-echo "test-deps: ok ($(/usr/bin/chromium --version 2>/dev/null | head -n1); playwright-core $(node -p 'require("./node_modules/playwright-core/package.json").version'))" >&2
+echo "test-deps: ok ($(/usr/bin/chromium --version 2>/dev/null | head -n1); $(ogrinfo --version); playwright-core $(node -p 'require("./node_modules/playwright-core/package.json").version'))" >&2

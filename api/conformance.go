@@ -1,0 +1,44 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// conformanceClasses is the one list of what this server claims; /conformance
+// serves it and the HTML page shows it. Claim only what the tests prove.
+// TODO(lead): add, as each lands,
+//
+//	http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs                      (crs, bbox-crs)
+//	http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables               (+ filter, features-filter)
+//	http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2, cql2-text, cql2-json
+//	the sorting class that sortby implements
+var conformanceClasses = []string{
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+}
+
+// conformanceHandler serves GET /conformance.
+func (s *Server) conformanceHandler(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), "f"); err != nil {
+		return err
+	}
+	f, err := negotiate(c, formatJSON, formatHTML)
+	if err != nil {
+		return err
+	}
+	if f == formatHTML {
+		return s.renderHTML(c, "conformance", "Conformance", map[string]any{"ConformsTo": conformanceClasses},
+			link{Href: s.formatURL(c, "/conformance", nil, formatJSON), Rel: "alternate", Type: "application/json", Title: "this document as JSON"})
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"conformsTo": conformanceClasses,
+		"links": []link{
+			{Href: s.absURL(c, "/conformance", nil), Rel: "self", Type: "application/json", Title: "this document"},
+			{Href: s.formatURL(c, "/conformance", nil, formatHTML), Rel: "alternate", Type: "text/html", Title: "this document as HTML"},
+		},
+	})
+}

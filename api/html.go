@@ -1,0 +1,132 @@
+package api
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// htmlTemplates holds one template set per page: the shared layout plus
+// that page's "content". Parsed once at start-up; a broken template stops
+// the program in every test rather than on a user's request.
+var htmlTemplates = func() map[string]*template.Template {
+	funcs := template.FuncMap{
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		},
+		"optInt": optInt,
+		"join":   strings.Join,
+	}
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"landing", "conformance", "collections", "collection", "items", "item", "api"} {
+		pages[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
+	}
+	return pages
+}()
+
+// htmlPage is what the layout needs around a page's content.
+type htmlPage struct {
+	Base       string // prefix of every link: EVENTMAP_PUBLIC_URL or the request's origin
+	Title      string
+	Alternates []link // the same resource in other formats
+	Data       any
+}
+
+// renderHTML renders a page into memory first, so a template failure is a
+// clean 500 problem instead of half a page.
+func (s *Server) renderHTML(c echo.Context, page, title string, data any, alternates ...link) error {
+	var b bytes.Buffer
+	if err := htmlTemplates[page].ExecuteTemplate(&b, "layout.html", htmlPage{Base: s.absURL(c, "", nil), Title: title, Alternates: alternates, Data: data}); err != nil {
+		return err
+	}
+	return c.HTMLBlob(http.StatusOK, b.Bytes())
+}
+
+// itemsHTML serves f=html for /collections/events/items: a table of the
+// page with links to each event and to the next page.
+func (s *Server) itemsHTML(c echo.Context) error {
+	r, err := s.parseItemsRequest(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.readContext(c)
+	defer cancel()
+	var events []eventView
+	res, err := s.db.ListEvents(ctx, r.filter, r.page, func(feature []byte) error {
+		ev, err := decodeEvent(feature)
+		events = append(events, ev)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	path := c.Request().URL.Path
+	next := ""
+	if res.Next != nil {
+		q := cloneValues(r.query)
+		q.Set("cursor", res.Next.Encode())
+		next = s.formatURL(c, path, q, formatHTML)
+		c.Response().Header().Add("Link", linkHeader(next, "next", "text/html"))
+	}
+	first := cloneValues(r.query)
+	first.Del("cursor")
+	data := map[string]any{
+		"Events":   events,
+		"Returned": res.Returned,
+		"Next":     next,
+		"First":    s.formatURL(c, path, first, formatHTML),
+		"Paged":    r.query.Has("cursor"),
+		"GeoJSON":  s.formatURL(c, path, r.query, formatJSON),
+		"CSV":      s.formatURL(c, path, r.query, formatCSV),
+		"Filters":  describeFilters(r.query),
+	}
+	c.Response().Header().Add("Link", linkHeader(s.formatURL(c, path, r.query, formatHTML), "self", "text/html"))
+	return s.renderHTML(c, "items", "Events", data,
+		link{Href: data["GeoJSON"].(string), Rel: "alternate", Type: geoJSON, Title: "GeoJSON"},
+		link{Href: data["CSV"].(string), Rel: "alternate", Type: "text/csv", Title: "CSV"})
+}
+
+// describeFilters lists the filters of a page for its heading, so a reader
+// sees why the table holds what it holds.
+func describeFilters(q map[string][]string) []string {
+	var out []string
+	for _, k := range []string{"bbox", "datetime", "limit"} {
+		if v, ok := q[k]; ok {
+			out = append(out, k+"="+v[0])
+		}
+	}
+	return out
+}
+
+// itemHTML serves f=html for one event.
+func (s *Server) itemHTML(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), "f"); err != nil {
+		return err
+	}
+	ctx, cancel := s.readContext(c)
+	defer cancel()
+	feature, version, err := s.db.GetEvent(ctx, c.Param("id"), seesRestricted(c))
+	if err != nil {
+		return err
+	}
+	ev, err := decodeEvent(feature)
+	if err != nil {
+		return err
+	}
+	path := c.Request().URL.Path
+	c.Response().Header().Set("ETag", `"`+formatInt(version)+`-html"`)
+	return s.renderHTML(c, "item", ev.Properties.Title, ev,
+		link{Href: s.formatURL(c, path, nil, formatJSON), Rel: "alternate", Type: geoJSON, Title: "GeoJSON"})
+}

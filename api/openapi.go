@@ -1,0 +1,609 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"eventmap"
+)
+
+// openAPIType is the media type OGC API - Features requires for /api.
+const openAPIType = "application/vnd.oai.openapi+json;version=3.0"
+
+// obj keeps the document below readable; it is only ever marshalled.
+type obj = map[string]any
+
+func ref(kind, name string) obj { return obj{"$ref": "#/components/" + kind + "/" + name} }
+
+func refs(kind string, names ...string) []any {
+	out := make([]any, len(names))
+	for i, n := range names {
+		out[i] = ref(kind, n)
+	}
+	return out
+}
+
+// apiParameters are defined once and referenced by name from each
+// operation. To document a new items parameter (sortby, filter, crs, …),
+// add it here and its name to itemsParams.
+func (s *Server) apiParameters() obj {
+	return obj{
+		"bbox": obj{
+			"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "minLon,minLat,maxLon,maxLat (WGS 84, CRS84), or 6 numbers with heights. " +
+				"A west value greater than the east value crosses the antimeridian. Features whose geometry intersects the box are returned.",
+			"schema": obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}},
+		},
+		"datetime": obj{
+			"name": "datetime", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "An RFC 3339 instant with a time zone, a date (the whole UTC day), or an interval start/end " +
+				"with '..' or an empty side for an open end; ends are inclusive. Compared with occurred_at.",
+			"schema": obj{"type": "string"},
+		},
+		"limit": obj{
+			"name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "Page size. Values above the maximum are clamped to it, not refused.",
+			"schema":      obj{"type": "integer", "minimum": 1, "maximum": s.cfg.MaxLimit, "default": s.cfg.DefaultLimit},
+		},
+		"cursor": obj{
+			"name": "cursor", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "Opaque keyset cursor; take it from the next link as given.",
+			"schema":      obj{"type": "string"},
+		},
+		"fItems": fParam("json", "html", "csv", "geojson"),
+		"fDoc":   fParam("json", "html"),
+		"fJSON":  fParam("json"),
+		"asOf": obj{
+			"name": "as_of", "in": "query", "required": false,
+			"description": "An RFC 3339 date-time: the event as it was served then, from its revision history (404 if it did not exist yet or was deleted by then).",
+			"schema":      obj{"type": "string", "format": "date-time"},
+		},
+		"ifMatch": obj{
+			"name": "If-Match", "in": "header", "required": true,
+			"description": `The ETag of the version the change is based on, e.g. "3". Missing: 428; stale: 412 and nothing changes.`,
+			"schema":      obj{"type": "string"},
+		},
+		"idempotencyKey": obj{
+			"name": "Idempotency-Key", "in": "header", "required": false,
+			"description": "1-255 printable ASCII characters. The same key and body from the same token within the idempotency TTL (default 24 h) returns the first response (Idempotent-Replayed: true) and creates nothing; the same key with another body is a 422.",
+			"schema":      obj{"type": "string", "minLength": 1, "maxLength": 255},
+		},
+		"editReason": obj{
+			"name": "X-Edit-Reason", "in": "header", "required": false,
+			"description": "Why the change is made, kept in the revision history. Required to change a public event (or give an edit_reason property).",
+			"schema":      obj{"type": "string", "maxLength": 2000},
+		},
+		"featureId": obj{
+			"name": "featureId", "in": "path", "required": true,
+			"description": "The event id (a UUID).",
+			"schema":      obj{"type": "string"},
+		},
+	}
+}
+
+func fParam(formats ...string) obj {
+	return obj{
+		"name": "f", "in": "query", "required": false, "style": "form", "explode": false,
+		"description": "Output format; wins over the Accept header. Any other value is a 400.",
+		"schema":      obj{"type": "string", "enum": formats, "default": formats[0]},
+	}
+}
+
+// itemsParams are the parameters of GET /collections/events/items.
+var itemsParams = []string{"bbox", "datetime", "limit", "cursor", "fItems"}
+
+func problemResponse(desc string) obj {
+	return obj{"description": desc, "content": obj{"application/problem+json": obj{"schema": ref("schemas", "Problem")}}}
+}
+
+func apiResponses() obj {
+	return obj{
+		"InvalidParameter": problemResponse("A parameter is unknown, given twice or breaks its rule; errors[] names the field and the rule."),
+		"NotFound":         problemResponse("No such resource, or one the caller may not see."),
+		"Unavailable": obj{
+			"description": "The database is unreachable, not migrated, or the query ran out of time.",
+			"headers":     obj{"Retry-After": obj{"schema": obj{"type": "integer"}, "description": "seconds to wait (when the database is unreachable)"}},
+			"content":     obj{"application/problem+json": obj{"schema": ref("schemas", "Problem")}},
+		},
+		"ServerError": problemResponse("An unexpected failure; the server log holds the details under the request id."),
+		"InvalidBody": problemResponse("The body, a header or a property breaks a rule; errors[] names each field and rule. Nothing was changed."),
+		"Unauthorized": obj{
+			"description": "No token, or one that is unknown, revoked or expired.",
+			"headers":     obj{"WWW-Authenticate": obj{"schema": obj{"type": "string"}}},
+			"content":     obj{"application/problem+json": obj{"schema": ref("schemas", "Problem")}},
+		},
+		"Forbidden":            problemResponse("The token's role does not allow this (reader < editor < admin)."),
+		"Stale":                problemResponse("If-Match names a version that is no longer current; nothing was changed."),
+		"TooLarge":             problemResponse("The body is larger than the configured maximum."),
+		"UnsupportedMediaType": problemResponse("The body's Content-Type is not one this operation reads."),
+		"Unprocessable":        problemResponse("PostGIS finds the geometry invalid (the reason is given), or an Idempotency-Key was reused with another body."),
+		"PreconditionRequired": problemResponse("If-Match is missing."),
+	}
+}
+
+// writeOp is one write operation (OGC API - Features Part 4); all need a
+// bearer token and answer the same family of problems.
+func writeOp(id, summary string, params []string, body obj, ok string, okResp obj, extra ...string) obj {
+	o := obj{"operationId": id, "summary": summary, "tags": []string{"Editing"},
+		"security": []any{obj{"bearerAuth": []string{}}}}
+	if len(params) > 0 {
+		o["parameters"] = refs("parameters", params...)
+	}
+	if body != nil {
+		o["requestBody"] = body
+	}
+	responses := obj{
+		ok:    okResp,
+		"400": ref("responses", "InvalidBody"),
+		"401": ref("responses", "Unauthorized"),
+		"403": ref("responses", "Forbidden"),
+		"500": ref("responses", "ServerError"),
+		"503": ref("responses", "Unavailable"),
+	}
+	for _, code := range extra {
+		responses[code] = ref("responses", map[string]string{
+			"404": "NotFound", "412": "Stale", "413": "TooLarge", "415": "UnsupportedMediaType",
+			"422": "Unprocessable", "428": "PreconditionRequired"}[code])
+	}
+	o["responses"] = responses
+	return o
+}
+
+// with adds operations for other methods to a path item.
+func with(item obj, method string, operation obj) obj {
+	item[method] = operation
+	return item
+}
+
+func content(types ...any) obj {
+	out := obj{}
+	for i := 0; i+1 < len(types); i += 2 {
+		out[types[i].(string)] = obj{"schema": types[i+1]}
+	}
+	return out
+}
+
+var htmlSchema = obj{"type": "string"}
+
+// op is one GET operation. Every operation lists its 400 and 500; the ones
+// that read the database also list 503.
+func op(id, summary, tag string, params []string, ok obj, extra obj) obj {
+	o := obj{"operationId": id, "summary": summary, "tags": []string{tag}}
+	if len(params) > 0 {
+		o["parameters"] = refs("parameters", params...)
+	}
+	responses := obj{"500": ref("responses", "ServerError")}
+	if ok != nil {
+		responses["200"] = ok
+	}
+	if len(params) > 0 {
+		responses["400"] = ref("responses", "InvalidParameter")
+	}
+	for k, v := range extra {
+		responses[k] = v
+	}
+	o["responses"] = responses
+	return obj{"get": o}
+}
+
+// featureBody is the request body of POST and PUT: one GeoJSON Feature.
+var featureBody = obj{"required": true, "content": obj{
+	geoJSON:            obj{"schema": ref("schemas", "FeatureInput")},
+	"application/json": obj{"schema": ref("schemas", "FeatureInput")}}}
+
+func storedFeature(desc string) obj {
+	return obj{"description": desc,
+		"headers": obj{"ETag": obj{"schema": obj{"type": "string"}}},
+		"content": content(geoJSON, ref("schemas", "Feature"))}
+}
+
+func okResponse(desc string, c obj) obj { return obj{"description": desc, "content": c} }
+
+// openAPIDocument describes every route in routes.go except the map's
+// static files and the problem-type pages. TestOpenAPICoversEveryRoute
+// keeps the two in step.
+func (s *Server) openAPIDocument(c echo.Context) obj {
+	unavailable := obj{"503": ref("responses", "Unavailable")}
+	paths := obj{
+		"/": op("getLandingPage", "Landing page: links to the API definition, conformance and data", "Capabilities", []string{"fDoc"},
+			okResponse("The landing page", content("application/json", ref("schemas", "LandingPage"), "text/html", htmlSchema)),
+			obj{"303": obj{"description": "A browser (Accept: text/html, no f) is sent to the map at /map/.",
+				"headers": obj{"Location": obj{"schema": obj{"type": "string"}}}}}),
+		"/conformance": op("getConformance", "The conformance classes this server implements", "Capabilities", []string{"fDoc"},
+			okResponse("The conformance declaration", content("application/json", ref("schemas", "Conformance"), "text/html", htmlSchema)), nil),
+		"/api": op("getAPI", "This API definition (OpenAPI 3.0)", "Capabilities", []string{"fDoc"},
+			okResponse("The API definition", content(openAPIType, obj{"type": "object"}, "text/html", htmlSchema)), nil),
+		"/api.html": op("getAPIDocumentation", "This API definition as a web page", "Capabilities", nil,
+			okResponse("The API documentation", content("text/html", htmlSchema)), nil),
+		"/collections": op("getCollections", "The feature collections (one: events)", "Capabilities", []string{"fDoc"},
+			okResponse("The collections", content("application/json", ref("schemas", "Collections"), "text/html", htmlSchema)), unavailable),
+		"/collections/events": op("describeEventsCollection", "The events collection: extent and links", "Capabilities", []string{"fDoc"},
+			okResponse("The collection", content("application/json", ref("schemas", "Collection"), "text/html", htmlSchema)), unavailable),
+		"/collections/events/schema": op("getEventsSchema", "JSON Schema of the event properties", "Capabilities", []string{"fJSON"},
+			okResponse("The schema", content("application/schema+json", obj{"type": "object"})), nil),
+		"/collections/events/items": with(op("getEvents", "Events, newest first, filtered by bbox and datetime, in pages linked by next", "Data", itemsParams,
+			okResponse("A page of events. For text/html and text/csv the next page is in an RFC 8288 Link header.", content(
+				geoJSON, ref("schemas", "FeatureCollection"),
+				"text/html", htmlSchema,
+				"text/csv", obj{"type": "string"},
+			)), unavailable),
+			"post", writeOp("createEvent", "Create an event (role editor)", []string{"idempotencyKey", "editReason"}, featureBody,
+				"201", storedFeature("The stored event; Location names it, ETag is its version (1)."), "413", "415", "422")),
+		"/collections/events/items/{featureId}": with(with(with(op("getEvent", "One event", "Data", []string{"featureId", "fDoc", "asOf"},
+			obj{"description": "The event; its ETag is its version.",
+				"headers": obj{"ETag": obj{"schema": obj{"type": "string"}}},
+				"content": content(geoJSON, ref("schemas", "Feature"), "text/html", htmlSchema)},
+			obj{"404": ref("responses", "NotFound"), "503": ref("responses", "Unavailable")}),
+			"put", writeOp("replaceEvent", "Replace an event (role editor)", []string{"featureId", "ifMatch", "editReason"}, featureBody,
+				"200", storedFeature("The stored event; ETag is its new version."), "404", "412", "413", "415", "422", "428")),
+			"patch", writeOp("updateEvent", "Change part of an event with an RFC 7396 JSON merge patch (role editor)", []string{"featureId", "ifMatch", "editReason"},
+				obj{"required": true, "content": obj{
+					"application/merge-patch+json": obj{"schema": obj{"type": "object"}},
+					"application/json":             obj{"schema": obj{"type": "object"}}}},
+				"200", storedFeature("The stored event; ETag is its new version."), "404", "412", "413", "415", "422", "428")),
+			"delete", writeOp("deleteEvent", "Delete an event (role admin): it leaves every read, its history stays", []string{"featureId", "ifMatch", "editReason"}, nil,
+				"204", obj{"description": "Deleted."}, "404", "412", "428")),
+		"/collections/events/items/{featureId}/revisions": op("getEventRevisions", "Every accepted write to the event, oldest first", "Data", []string{"featureId", "fJSON"},
+			okResponse("The history; editor names only for token holders", content("application/json", ref("schemas", "Revisions"))),
+			obj{"404": ref("responses", "NotFound"), "503": ref("responses", "Unavailable")}),
+		"/healthz": op("getHealth", "Liveness: the process is up (does not touch the database)", "Operations", nil,
+			okResponse("Up", content("application/json", ref("schemas", "Status"))), nil),
+		"/readyz": op("getReadiness", "Readiness: the database answers and no migration is pending", "Operations", nil,
+			okResponse("Ready", content("application/json", ref("schemas", "Status"))), unavailable),
+		"/map": op("getMapRedirect", "Redirects to /map/, the Leaflet map", "Map", nil,
+			nil, obj{"301": obj{"description": "to /map/", "headers": obj{"Location": obj{"schema": obj{"type": "string"}}}}}),
+		"/map/config.json": op("getMapConfig", "The basemap settings of the map", "Map", nil,
+			okResponse("Tile URL template (empty: offline outline only) and attribution", content("application/json", obj{
+				"type":     "object",
+				"required": []string{"tile_url", "tile_attribution"},
+				"properties": obj{
+					"tile_url":         obj{"type": "string"},
+					"tile_attribution": obj{"type": "string"},
+				},
+			})), nil),
+	}
+	return obj{
+		"openapi": "3.0.3",
+		"info": obj{
+			"title":       "eventmap",
+			"version":     "1.0.0",
+			"description": "Conflict events with their facts, actors, sources and precision, served through OGC API - Features (Part 1: Core). Every error is application/problem+json (RFC 9457).",
+			"license":     obj{"name": "See the project repository"},
+		},
+		"servers": []any{obj{"url": s.absURL(c, "", nil), "description": "this server"}},
+		"tags": []any{
+			obj{"name": "Capabilities", "description": "What the server offers"},
+			obj{"name": "Data", "description": "The events"},
+			obj{"name": "Operations", "description": "Health checks for orchestrators"},
+			obj{"name": "Map", "description": "The web map's settings"},
+			obj{"name": "Editing", "description": "Writes, for holders of an API token (eventmap token create)"},
+		},
+		"paths": paths,
+		"components": obj{
+			"securitySchemes": obj{"bearerAuth": obj{"type": "http", "scheme": "bearer",
+				"description": "A token from `eventmap token create`. Without one, only public events are readable."}},
+			"parameters": s.apiParameters(),
+			"responses":  apiResponses(),
+			"schemas":    apiSchemas(),
+		},
+	}
+}
+
+func apiSchemas() obj {
+	str := obj{"type": "string"}
+	linkList := obj{"type": "array", "items": ref("schemas", "Link")}
+	return obj{
+		"Link": obj{
+			"type": "object", "required": []string{"href", "rel"},
+			"properties": obj{"href": str, "rel": str, "type": str, "title": str},
+		},
+		"LandingPage": obj{
+			"type": "object", "required": []string{"links"},
+			"properties": obj{"title": str, "description": str, "links": linkList},
+		},
+		"Conformance": obj{
+			"type": "object", "required": []string{"conformsTo"},
+			"properties": obj{"conformsTo": obj{"type": "array", "items": str}, "links": linkList},
+		},
+		"Collections": obj{
+			"type": "object", "required": []string{"links", "collections"},
+			"properties": obj{"links": linkList, "collections": obj{"type": "array", "items": ref("schemas", "Collection")}},
+		},
+		"Collection": obj{
+			"type": "object", "required": []string{"id", "links"},
+			"properties": obj{
+				"id": str, "title": str, "description": str, "links": linkList,
+				"itemType": obj{"type": "string", "enum": []string{"feature"}},
+				"crs":      obj{"type": "array", "items": str},
+				"extent": obj{"type": "object", "properties": obj{
+					"spatial": obj{"type": "object", "properties": obj{
+						"bbox": obj{"type": "array", "minItems": 1, "items": obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}},
+						"crs":  str,
+					}},
+					"temporal": obj{"type": "object", "properties": obj{
+						"interval": obj{"type": "array", "minItems": 1, "items": obj{"type": "array", "minItems": 2, "maxItems": 2,
+							"items": obj{"type": "string", "format": "date-time", "nullable": true}}},
+						"trs": str,
+					}},
+				}},
+			},
+		},
+		"FeatureCollection": obj{
+			"type": "object", "required": []string{"type", "features"},
+			"properties": obj{
+				"type":           obj{"type": "string", "enum": []string{"FeatureCollection"}},
+				"features":       obj{"type": "array", "items": ref("schemas", "Feature")},
+				"links":          linkList,
+				"timeStamp":      obj{"type": "string", "format": "date-time"},
+				"numberMatched":  obj{"type": "integer", "minimum": 0},
+				"numberReturned": obj{"type": "integer", "minimum": 0},
+			},
+		},
+		"Feature": obj{
+			"type": "object", "required": []string{"type", "id", "geometry", "properties"},
+			"properties": obj{
+				"type":       obj{"type": "string", "enum": []string{"Feature"}},
+				"id":         str,
+				"geometry":   ref("schemas", "Geometry"),
+				"properties": ref("schemas", "EventProperties"),
+				"links":      linkList,
+			},
+		},
+		"FeatureInput": obj{
+			"type": "object", "required": []string{"type", "geometry", "properties"},
+			"description": "An event to write. id, version, created_at, updated_at and editor are the server's: sending them is a 400 (a PUT may repeat the event's own id).",
+			"properties": obj{
+				"type":       obj{"type": "string", "enum": []string{"Feature"}},
+				"id":         str,
+				"geometry":   ref("schemas", "Geometry"),
+				"properties": obj{"type": "object"},
+			},
+		},
+		"Revisions": obj{
+			"type": "object", "required": []string{"event_id", "revisions", "links"},
+			"properties": obj{
+				"event_id": str,
+				"links":    linkList,
+				"revisions": obj{"type": "array", "items": obj{
+					"type": "object", "required": []string{"version", "action", "recorded_at", "reason", "feature"},
+					"properties": obj{
+						"version":     obj{"type": "integer"},
+						"action":      obj{"type": "string", "enum": []string{"create", "update", "delete"}},
+						"recorded_at": obj{"type": "string", "format": "date-time"},
+						"reason":      str,
+						"editor":      obj{"type": "string", "nullable": true},
+						"feature":     ref("schemas", "Feature"),
+					},
+				}},
+			},
+		},
+		"Geometry": obj{
+			"type": "object", "required": []string{"type"},
+			"description": "An RFC 7946 geometry in WGS 84 longitude/latitude.",
+			"properties": obj{
+				"type":        obj{"type": "string", "enum": []string{"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"}},
+				"coordinates": obj{"type": "array", "items": obj{}},
+				"geometries":  obj{"type": "array", "items": ref("schemas", "Geometry")},
+			},
+		},
+		"EventProperties": eventPropertiesSchema(),
+		"Problem": obj{
+			"type": "object", "required": []string{"type", "title", "status"},
+			"description": "RFC 9457 problem details.",
+			"properties": obj{
+				"type": str, "title": str, "status": obj{"type": "integer"}, "detail": str, "instance": str, "request_id": str,
+				"errors": obj{"type": "array", "items": obj{
+					"type": "object", "required": []string{"field", "rule"},
+					"properties": obj{"field": str, "rule": str},
+				}},
+			},
+		},
+		"Status": obj{"type": "object", "required": []string{"status"}, "properties": obj{"status": str}},
+	}
+}
+
+// eventPropertiesSchema is the one description of a feature's properties,
+// in OpenAPI 3.0 form (nullable). /collections/events/schema serves it
+// converted to JSON Schema, so the two never disagree.
+func eventPropertiesSchema() obj {
+	str := func(desc string) obj { return obj{"type": "string", "description": desc} }
+	enum := func(desc string, values []string) obj {
+		return obj{"type": "string", "enum": values, "description": desc}
+	}
+	count := func(desc string) obj {
+		return obj{"type": "integer", "minimum": 0, "nullable": true, "description": desc}
+	}
+	return obj{
+		"type":     "object",
+		"required": []string{"type", "title", "occurred_at", "time_precision", "geo_precision", "status", "visibility"},
+		"properties": obj{
+			"type":                enum("kind of event", eventmap.EventTypes),
+			"title":               str("short description"),
+			"summary":             str("long description"),
+			"occurred_at":         obj{"type": "string", "format": "date-time", "description": "when it happened; for an imprecise date, the start of its period", "x-ogc-role": "primary-instant"},
+			"time_precision":      enum("precision of occurred_at (ACLED 1-3 = day, week, month)", eventmap.TimePrecisions),
+			"place":               str("place name"),
+			"admin1":              str("first-level administrative division"),
+			"country":             obj{"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 3166-1 alpha-3"},
+			"geo_precision":       enum("precision of the geometry (ACLED 1-3); a region event's geometry is the area it happened somewhere in", eventmap.GeoPrecisions),
+			"fatalities":          count("null means unknown, which is not 0"),
+			"civilian_fatalities": count("civilians among the fatalities; null means unknown"),
+			"status":              enum("how well established the report is", eventmap.Statuses),
+			"visibility":          enum("restricted events are only visible to authorised callers", eventmap.Visibilities),
+			"tags":                obj{"type": "array", "items": obj{"type": "string"}},
+			"actors": obj{"type": "array", "items": obj{
+				"type": "object", "required": []string{"name", "role"},
+				"properties": obj{"name": obj{"type": "string"}, "role": enum("", eventmap.ActorRoles)},
+			}},
+			"sources": obj{"type": "array", "items": obj{
+				"type": "object", "required": []string{"url"},
+				"properties": obj{
+					"url": obj{"type": "string", "format": "uri"}, "publisher": obj{"type": "string"}, "title": obj{"type": "string"},
+					"published_at": obj{"type": "string", "format": "date-time"}, "excerpt": obj{"type": "string"},
+				},
+			}},
+			"version":    obj{"type": "integer", "description": "revision number; the ETag of the item"},
+			"updated_at": obj{"type": "string", "format": "date-time"},
+		},
+	}
+}
+
+// toJSONSchema turns the OpenAPI 3.0 dialect into JSON Schema 2020-12:
+// "nullable: true" becomes a "null" member of "type".
+func toJSONSchema(v any) any {
+	switch t := v.(type) {
+	case obj:
+		out := obj{}
+		for k, val := range t {
+			out[k] = toJSONSchema(val)
+		}
+		if out["nullable"] == true {
+			delete(out, "nullable")
+			out["type"] = []any{out["type"], "null"}
+		}
+		if d, ok := out["description"]; ok && d == "" {
+			delete(out, "description")
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, val := range t {
+			out[i] = toJSONSchema(val)
+		}
+		return out
+	default:
+		return v
+	}
+}
+
+// apiHandler serves GET /api: the OpenAPI document, or its HTML page.
+func (s *Server) apiHandler(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), "f"); err != nil {
+		return err
+	}
+	f, err := negotiate(c, formatJSON, formatHTML)
+	if err != nil {
+		return err
+	}
+	if f == formatHTML {
+		return s.apiHTMLHandler(c)
+	}
+	c.Response().Header().Set(echo.HeaderContentType, openAPIType)
+	return c.JSON(http.StatusOK, s.openAPIDocument(c))
+}
+
+// schemaHandler serves GET /collections/events/schema, the target of the
+// collection's describedby link.
+func (s *Server) schemaHandler(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), "f"); err != nil {
+		return err
+	}
+	if _, err := negotiate(c, formatJSON); err != nil {
+		return err
+	}
+	schema := toJSONSchema(eventPropertiesSchema()).(obj)
+	schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+	schema["$id"] = s.absURL(c, "/collections/events/schema", nil)
+	schema["title"] = "Properties of an event"
+	c.Response().Header().Set(echo.HeaderContentType, "application/schema+json")
+	return c.JSON(http.StatusOK, schema)
+}
+
+// apiOperation is one row of the HTML API page.
+type apiOperation struct {
+	Method, Path, Summary string
+	Parameters            []apiParameter
+	Responses             []apiResponse
+}
+
+type apiParameter struct{ Name, In, Schema, Description string }
+
+type apiResponse struct{ Status, Description, Types string }
+
+// apiHTMLHandler serves /api.html, made from the same document as /api so
+// the page cannot drift from the definition.
+func (s *Server) apiHTMLHandler(c echo.Context) error {
+	if err := checkParams(c.QueryParams(), "f"); err != nil {
+		return err
+	}
+	doc := s.openAPIDocument(c)
+	comps := doc["components"].(obj)
+	resolve := func(v any) obj {
+		o := v.(obj)
+		if r, ok := o["$ref"].(string); ok {
+			parts := strings.Split(strings.TrimPrefix(r, "#/components/"), "/")
+			return comps[parts[0]].(obj)[parts[1]].(obj)
+		}
+		return o
+	}
+	paths := doc["paths"].(obj)
+	names := make([]string, 0, len(paths))
+	for p := range paths {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	var ops []apiOperation
+	for _, p := range names {
+		for _, method := range []string{"get", "post", "put", "patch", "delete"} {
+			get, ok := paths[p].(obj)[method].(obj)
+			if !ok {
+				continue
+			}
+			o := apiOperation{Method: strings.ToUpper(method), Path: p, Summary: get["summary"].(string)}
+			if ps, ok := get["parameters"].([]any); ok {
+				for _, raw := range ps {
+					prm := resolve(raw)
+					o.Parameters = append(o.Parameters, apiParameter{
+						Name: prm["name"].(string), In: prm["in"].(string),
+						Schema: describeSchema(prm["schema"].(obj)), Description: str(prm["description"]),
+					})
+				}
+			}
+			resp := get["responses"].(obj)
+			codes := make([]string, 0, len(resp))
+			for code := range resp {
+				codes = append(codes, code)
+			}
+			sort.Strings(codes)
+			for _, code := range codes {
+				r := resolve(resp[code])
+				var types []string
+				if ct, ok := r["content"].(obj); ok {
+					for t := range ct {
+						types = append(types, t)
+					}
+					slices.Sort(types)
+				}
+				o.Responses = append(o.Responses, apiResponse{Status: code, Description: str(r["description"]), Types: strings.Join(types, ", ")})
+			}
+			ops = append(ops, o)
+		}
+	}
+	return s.renderHTML(c, "api", "API", map[string]any{"Operations": ops, "Info": doc["info"]},
+		link{Href: s.absURL(c, "/api", nil), Rel: "service-desc", Type: openAPIType, Title: "OpenAPI 3.0 JSON"})
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// describeSchema is a one-line summary of a parameter schema for people.
+func describeSchema(sc obj) string {
+	var b strings.Builder
+	b.WriteString(str(sc["type"]))
+	if e, ok := sc["enum"].([]string); ok {
+		b.WriteString(" (" + strings.Join(e, " | ") + ")")
+	}
+	for _, k := range []string{"minimum", "maximum", "default", "minItems", "maxItems"} {
+		if v, ok := sc[k]; ok {
+			b.WriteString(fmt.Sprintf(", %s %v", k, v))
+		}
+	}
+	return b.String()
+}
