@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"eventmap"
-	"eventmap/geo"
 	"eventmap/store"
 )
 
@@ -25,42 +24,20 @@ type link struct {
 }
 
 // itemsHandler serves GET /collections/events/items: a GeoJSON
-// FeatureCollection filtered by bbox and datetime, newest first, in pages
-// linked by "next". Features are streamed from PostgreSQL as they arrive.
+// FeatureCollection filtered by bbox, datetime and attributes, in the
+// sortby order (newest first by default), in pages linked by "next" and
+// "prev". Features are streamed from PostgreSQL as they arrive.
 func (s *Server) itemsHandler(c echo.Context) error {
 	q := c.QueryParams()
-	if err := checkParams(q, "bbox", "datetime", "limit", "cursor", "f"); err != nil {
+	if err := checkParams(q, itemsParams...); err != nil {
 		return err
 	}
 	if f := q.Get("f"); q.Has("f") && f != "json" && f != "geojson" {
 		return eventmap.Invalid("f", "must be json (GeoJSON), got "+f)
 	}
-	var filter store.EventFilter
-	if q.Has("bbox") {
-		b, err := geo.ParseBBox(q.Get("bbox"))
-		if err != nil {
-			return eventmap.Invalid("bbox", err.Error())
-		}
-		filter.BBox = &b
-	}
-	if q.Has("datetime") {
-		iv, err := geo.ParseDatetime(q.Get("datetime"))
-		if err != nil {
-			return eventmap.Invalid("datetime", err.Error())
-		}
-		filter.Interval = iv
-	}
-	limit, err := parseLimit(q, s.cfg.DefaultLimit, s.cfg.MaxLimit)
+	iq, err := parseItemsQuery(q, s.cfg)
 	if err != nil {
 		return err
-	}
-	page := store.Page{Limit: limit}
-	if q.Has("cursor") {
-		cur, err := store.DecodeCursor(q.Get("cursor"))
-		if err != nil {
-			return eventmap.Invalid("cursor", err.Error())
-		}
-		page.After = &cur
 	}
 
 	ctx, cancel := s.readContext(c)
@@ -70,10 +47,11 @@ func (s *Server) itemsHandler(c echo.Context) error {
 	start := func() {
 		started = true
 		w.Header().Set(echo.HeaderContentType, geoJSON)
+		w.Header().Set("Content-Crs", "<"+iq.page.CRS.URI+">")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(`{"type":"FeatureCollection","features":[`))
 	}
-	res, err := s.db.ListEvents(ctx, filter, page, func(feature []byte) error {
+	res, err := s.db.ListEvents(ctx, iq.filter, iq.page, func(feature []byte) error {
 		if !started {
 			start()
 		} else {
@@ -99,15 +77,28 @@ func (s *Server) itemsHandler(c echo.Context) error {
 		{Href: self, Rel: "self", Type: geoJSON, Title: "this page"},
 		{Href: s.absURL(c, "/collections/events", nil), Rel: "collection", Type: "application/json", Title: "the events collection"},
 	}
-	if res.Next != nil {
-		next := cloneValues(q)
-		next.Set("cursor", res.Next.Encode())
-		links = append(links, link{Href: s.absURL(c, c.Request().URL.Path, next), Rel: "next", Type: geoJSON, Title: "next page"})
+	// prev and next keep every parameter but the cursor.
+	for _, l := range []struct {
+		cur        *store.Cursor
+		rel, title string
+	}{{res.Prev, "prev", "previous page"}, {res.Next, "next", "next page"}} {
+		if l.cur != nil {
+			v := cloneValues(q)
+			v.Set("cursor", l.cur.Encode())
+			links = append(links, link{Href: s.absURL(c, c.Request().URL.Path, v), Rel: l.rel, Type: geoJSON, Title: l.title})
+		}
 	}
 	tail, _ := json.Marshal(links)
 	var b bytes.Buffer
 	b.WriteString(`],"numberReturned":`)
 	b.WriteString(formatInt(int64(res.Returned)))
+	// Without an exact count numberMatched is left out rather than
+	// estimated: GDAL and QGIS trust it and would stop early or wait for
+	// features that never come.
+	if res.Matched != nil {
+		b.WriteString(`,"numberMatched":`)
+		b.WriteString(formatInt(*res.Matched))
+	}
 	b.WriteString(`,"timeStamp":"` + nowUTC() + `","links":`)
 	b.Write(tail)
 	b.WriteString("}\n")
@@ -118,18 +109,23 @@ func (s *Server) itemsHandler(c echo.Context) error {
 // itemHandler serves GET /collections/events/items/{id}: one Feature with a
 // strong ETag from its version, or a 404 problem.
 func (s *Server) itemHandler(c echo.Context) error {
-	if err := checkParams(c.QueryParams(), "f"); err != nil {
+	q := c.QueryParams()
+	if err := checkParams(q, "f", "crs"); err != nil {
+		return err
+	}
+	crs, err := parseCRS(q)
+	if err != nil {
 		return err
 	}
 	ctx, cancel := s.readContext(c)
 	defer cancel()
 	id := c.Param("id")
-	feature, version, err := s.db.GetEvent(ctx, id, false)
+	feature, version, err := s.db.GetEventIn(ctx, id, false, crs)
 	if err != nil {
 		return err
 	}
 	links, _ := json.Marshal([]link{
-		{Href: s.absURL(c, c.Request().URL.Path, nil), Rel: "self", Type: geoJSON, Title: "this event"},
+		{Href: s.absURL(c, c.Request().URL.Path, q), Rel: "self", Type: geoJSON, Title: "this event"},
 		{Href: s.absURL(c, "/collections/events", nil), Rel: "collection", Type: "application/json", Title: "the events collection"},
 	})
 	// PostGIS built the Feature object; add the links member before its
@@ -140,6 +136,7 @@ func (s *Server) itemHandler(c echo.Context) error {
 	body = append(body, links...)
 	body = append(body, "}\n"...)
 	c.Response().Header().Set("ETag", `"`+formatInt(version)+`"`)
+	c.Response().Header().Set("Content-Crs", "<"+crs.URI+">")
 	return c.Blob(http.StatusOK, geoJSON, body)
 }
 
