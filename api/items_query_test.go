@@ -302,6 +302,11 @@ func TestItemsCRS(t *testing.T) {
 				if r.status != http.StatusOK {
 					t.Fatalf("GET %s: %d %s", u, r.status, r.body)
 				}
+				// RFC 7946 dropped the crs member; clients that find one
+				// may trust it over Content-Crs or reject the document.
+				if strings.Contains(string(r.body), `"crs"`) {
+					t.Errorf("GET %s: the body has a crs member: %.300s", u, r.body)
+				}
 				if got, want := r.header.Get("Content-Crs"), "<"+tt.content+">"; got != want {
 					t.Errorf("GET %s: Content-Crs %q, want %q", u, got, want)
 				}

@@ -75,7 +75,9 @@ func geometrySQL(c geo.CRS) (string, error) {
 		return `ST_AsGeoJSON(ST_FlipCoordinates(ST_ForcePolygonCCW(e.geom)), 6)::json`, nil
 	case geo.EPSG3857:
 		// Centimetres: finer than the 6 decimals of a degree kept above.
-		return `ST_AsGeoJSON(ST_ForcePolygonCCW(ST_Transform(e.geom, 3857)), 2)::json`, nil
+		// Options 0: for an SRID other than 4326 PostGIS would otherwise add
+		// a "crs" member, which RFC 7946 removed; Content-Crs says it.
+		return `ST_AsGeoJSON(ST_ForcePolygonCCW(ST_Transform(e.geom, 3857)), 2, 0)::json`, nil
 	}
 	return "", eventmap.Errorf(eventmap.EINTERNAL, "no geometry expression for CRS %q", c.URI)
 }
