@@ -92,3 +92,21 @@ func TestParseBBoxIn(t *testing.T) {
 		})
 	}
 }
+
+func FuzzParseBBoxIn(f *testing.F) {
+	for _, s := range []string{"33.5,36.5,33.8,36.9", "-20037508.35,-1e300,20037508.35,1e300", "1,2,3,4,5,6", "NaN,0,0,0", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, c := range SupportedCRS() {
+			b, err := ParseBBoxIn(s, c)
+			if err != nil {
+				continue
+			}
+			// Whatever any CRS accepts ends up a valid CRS84 box.
+			if _, err := ParseBBox(b.String()); err != nil {
+				t.Fatalf("ParseBBoxIn(%q, %s) = %+v, not a CRS84 box: %v", s, c.URI, b, err)
+			}
+		}
+	})
+}
