@@ -51,7 +51,7 @@ func New(db *store.DB, cfg config.Config, logger *slog.Logger) (*Server, error) 
 			// to spend a token that a browser extension or proxy injects.
 			AllowOrigins:  []string{"*"},
 			AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
-			ExposeHeaders: []string{"ETag", "Link", "Location", echo.HeaderXRequestID},
+			ExposeHeaders: []string{"ETag", "Link", "Location", "Content-Crs", echo.HeaderXRequestID},
 		}),
 		middleware.BodyLimit(formatInt(cfg.MaxBodyBytes)+"B"),
 		s.authenticate,

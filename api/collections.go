@@ -6,10 +6,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"eventmap/geo"
 	"eventmap/store"
 )
 
-const crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+const crs84 = geo.URICRS84
 
 // collectionsHandler serves GET /collections: the one feature collection.
 func (s *Server) collectionsHandler(c echo.Context) error {
@@ -80,8 +81,10 @@ func (s *Server) eventsCollection(c echo.Context) (map[string]any, error) {
 		"title":       "Conflict events",
 		"description": "Raids, strikes, clashes and other incidents with their facts, actors, sources and precision.",
 		"itemType":    "feature",
-		"crs":         []string{crs84},
 		"extent":      extent,
+		// Part 2: the CRSs crs and bbox-crs accept; data is stored in CRS84.
+		"crs":        geo.CRSURIs(),
+		"storageCrs": crs84,
 		"links": []link{
 			{Href: s.absURL(c, "/collections/events", nil), Rel: "self", Type: "application/json", Title: "this collection"},
 			{Href: s.formatURL(c, "/collections/events", nil, formatHTML), Rel: "alternate", Type: "text/html", Title: "this collection as HTML"},

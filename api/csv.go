@@ -126,7 +126,7 @@ func coord(x float64) string {
 // itemsCSV serves f=csv for /collections/events/items: the same page, in
 // the same order, as the GeoJSON, with paging in a Link header.
 func (s *Server) itemsCSV(c echo.Context) error {
-	r, err := s.parseItemsRequest(c)
+	r, err := s.parseItemsQuery(c)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"eventmap"
-	"eventmap/geo"
-	"eventmap/store"
 )
 
 // Output formats a resource can be asked for with ?f= or Accept.
@@ -79,50 +77,6 @@ func acceptFormat(accept string, allowed []string) string {
 		}
 	}
 	return best
-}
-
-// itemsRequest is what the CSV and HTML items writers need from the query.
-// TODO(lead): after merging ogc-items, have the JSON path and these writers
-// share one parser so new filters apply to every format.
-type itemsRequest struct {
-	filter store.EventFilter
-	page   store.Page
-	query  url.Values
-}
-
-func (s *Server) parseItemsRequest(c echo.Context) (itemsRequest, error) {
-	q := c.QueryParams()
-	if err := checkParams(q, "bbox", "datetime", "limit", "cursor", "f"); err != nil {
-		return itemsRequest{}, err
-	}
-	r := itemsRequest{query: q, filter: store.EventFilter{IncludeRestricted: seesRestricted(c)}}
-	if q.Has("bbox") {
-		b, err := geo.ParseBBox(q.Get("bbox"))
-		if err != nil {
-			return r, eventmap.Invalid("bbox", err.Error())
-		}
-		r.filter.BBox = &b
-	}
-	if q.Has("datetime") {
-		iv, err := geo.ParseDatetime(q.Get("datetime"))
-		if err != nil {
-			return r, eventmap.Invalid("datetime", err.Error())
-		}
-		r.filter.Interval = iv
-	}
-	limit, err := parseLimit(q, s.cfg.DefaultLimit, s.cfg.MaxLimit)
-	if err != nil {
-		return r, err
-	}
-	r.page.Limit = limit
-	if q.Has("cursor") {
-		cur, err := store.DecodeCursor(q.Get("cursor"))
-		if err != nil {
-			return r, eventmap.Invalid("cursor", err.Error())
-		}
-		r.page.After = &cur
-	}
-	return r, nil
 }
 
 // formatURL is path?query with f set, so a link opens the same format

@@ -57,7 +57,7 @@ func (s *Server) renderHTML(c echo.Context, page, title string, data any, altern
 // itemsHTML serves f=html for /collections/events/items: a table of the
 // page with links to each event and to the next page.
 func (s *Server) itemsHTML(c echo.Context) error {
-	r, err := s.parseItemsRequest(c)
+	r, err := s.parseItemsQuery(c)
 	if err != nil {
 		return err
 	}

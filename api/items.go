@@ -5,14 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"eventmap"
-	"eventmap/geo"
 	"eventmap/store"
 )
 
@@ -27,8 +23,9 @@ type link struct {
 }
 
 // itemsHandler serves GET /collections/events/items: a GeoJSON
-// FeatureCollection filtered by bbox and datetime, newest first, in pages
-// linked by "next". Features are streamed from PostgreSQL as they arrive.
+// FeatureCollection filtered by bbox, datetime and attributes, in the
+// sortby order (newest first by default), in pages linked by "next" and
+// "prev". Features are streamed from PostgreSQL as they arrive.
 func (s *Server) itemsHandler(c echo.Context) error {
 	switch f, err := negotiate(c, formatJSON, formatHTML, formatCSV); {
 	case err != nil:
@@ -38,40 +35,11 @@ func (s *Server) itemsHandler(c echo.Context) error {
 	case f == formatHTML:
 		return s.itemsHTML(c)
 	}
-	q := c.QueryParams()
-	if err := checkParams(q, "bbox", "datetime", "limit", "cursor", "f"); err != nil {
-		return err
-	}
-	if f := q.Get("f"); q.Has("f") && f != "json" && f != "geojson" {
-		return eventmap.Invalid("f", "must be json (GeoJSON), got "+f)
-	}
-	filter := store.EventFilter{IncludeRestricted: seesRestricted(c)}
-	if q.Has("bbox") {
-		b, err := geo.ParseBBox(q.Get("bbox"))
-		if err != nil {
-			return eventmap.Invalid("bbox", err.Error())
-		}
-		filter.BBox = &b
-	}
-	if q.Has("datetime") {
-		iv, err := geo.ParseDatetime(q.Get("datetime"))
-		if err != nil {
-			return eventmap.Invalid("datetime", err.Error())
-		}
-		filter.Interval = iv
-	}
-	limit, err := parseLimit(q, s.cfg.DefaultLimit, s.cfg.MaxLimit)
+	iq, err := s.parseItemsQuery(c)
 	if err != nil {
 		return err
 	}
-	page := store.Page{Limit: limit}
-	if q.Has("cursor") {
-		cur, err := store.DecodeCursor(q.Get("cursor"))
-		if err != nil {
-			return eventmap.Invalid("cursor", err.Error())
-		}
-		page.After = &cur
-	}
+	q := iq.query
 
 	ctx, cancel := s.readContext(c)
 	defer cancel()
@@ -80,10 +48,11 @@ func (s *Server) itemsHandler(c echo.Context) error {
 	start := func() {
 		started = true
 		w.Header().Set(echo.HeaderContentType, geoJSON)
+		w.Header().Set("Content-Crs", "<"+iq.page.CRS.URI+">")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(`{"type":"FeatureCollection","features":[`))
 	}
-	res, err := s.db.ListEvents(ctx, filter, page, func(feature []byte) error {
+	res, err := s.db.ListEvents(ctx, iq.filter, iq.page, func(feature []byte) error {
 		if !started {
 			start()
 		} else {
@@ -109,15 +78,28 @@ func (s *Server) itemsHandler(c echo.Context) error {
 		{Href: self, Rel: "self", Type: geoJSON, Title: "this page"},
 		{Href: s.absURL(c, "/collections/events", nil), Rel: "collection", Type: "application/json", Title: "the events collection"},
 	}
-	if res.Next != nil {
-		next := cloneValues(q)
-		next.Set("cursor", res.Next.Encode())
-		links = append(links, link{Href: s.absURL(c, c.Request().URL.Path, next), Rel: "next", Type: geoJSON, Title: "next page"})
+	// prev and next keep every parameter but the cursor.
+	for _, l := range []struct {
+		cur        *store.Cursor
+		rel, title string
+	}{{res.Prev, "prev", "previous page"}, {res.Next, "next", "next page"}} {
+		if l.cur != nil {
+			v := cloneValues(q)
+			v.Set("cursor", l.cur.Encode())
+			links = append(links, link{Href: s.absURL(c, c.Request().URL.Path, v), Rel: l.rel, Type: geoJSON, Title: l.title})
+		}
 	}
 	tail, _ := json.Marshal(links)
 	var b bytes.Buffer
 	b.WriteString(`],"numberReturned":`)
 	b.WriteString(formatInt(int64(res.Returned)))
+	// Without an exact count numberMatched is left out rather than
+	// estimated: GDAL and QGIS trust it and would stop early or wait for
+	// features that never come.
+	if res.Matched != nil {
+		b.WriteString(`,"numberMatched":`)
+		b.WriteString(formatInt(*res.Matched))
+	}
 	b.WriteString(`,"timeStamp":"` + nowUTC() + `","links":`)
 	b.Write(tail)
 	b.WriteString("}\n")
@@ -136,28 +118,28 @@ func (s *Server) itemHandler(c echo.Context) error {
 		return s.itemHTML(c)
 	}
 	q := c.QueryParams()
-	if err := checkParams(q, "f", "as_of"); err != nil {
+	if err := checkParams(q, "f", "crs", "as_of"); err != nil {
+		return err
+	}
+	crs, err := parseCRS(q)
+	if err != nil {
 		return err
 	}
 	ctx, cancel := s.readContext(c)
 	defer cancel()
 	id := c.Param("id")
-	var feature []byte
-	var version int64
-	var err error
+	f := store.EventFilter{IncludeRestricted: seesRestricted(c)}
 	if q.Has("as_of") {
-		at, perr := parseAsOf(q.Get("as_of"))
-		if perr != nil {
-			return perr
+		if f.AsOf, err = parseAsOf(q.Get("as_of")); err != nil {
+			return err
 		}
-		feature, version, err = s.db.GetEventAsOf(ctx, id, at, seesRestricted(c))
-	} else {
-		feature, version, err = s.db.GetEvent(ctx, id, seesRestricted(c))
 	}
+	feature, version, err := s.db.GetEventIn(ctx, id, f, crs)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set("ETag", etag(version))
+	c.Response().Header().Set("Content-Crs", "<"+crs.URI+">")
 	return c.Blob(http.StatusOK, geoJSON, s.withItemLinks(c, id, feature))
 }
 
@@ -176,15 +158,6 @@ func (s *Server) withItemLinks(c echo.Context, id string, feature []byte) []byte
 	body = append(body, links...)
 	body = append(body, "}\n"...)
 	return body
-}
-
-// parseAsOf reads the as_of parameter: an RFC 3339 date-time.
-func parseAsOf(v string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v))
-	if err != nil {
-		return time.Time{}, eventmap.Invalid("as_of", "must be an RFC 3339 date-time with a time zone, such as 2025-10-20T00:00:00Z, got "+strconv.Quote(v))
-	}
-	return t, nil
 }
 
 // absURL builds an absolute link. Behind a proxy EVENTMAP_PUBLIC_URL gives

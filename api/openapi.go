@@ -30,7 +30,7 @@ func refs(kind string, names ...string) []any {
 
 // apiParameters are defined once and referenced by name from each
 // operation. To document a new items parameter (sortby, filter, crs, …),
-// add it here and its name to itemsParams.
+// add it here and its name to itemsParamRefs.
 func (s *Server) apiParameters() obj {
 	return obj{
 		"bbox": obj{
@@ -94,8 +94,8 @@ func fParam(formats ...string) obj {
 	}
 }
 
-// itemsParams are the parameters of GET /collections/events/items.
-var itemsParams = []string{"bbox", "datetime", "limit", "cursor", "fItems"}
+// itemsParamRefs are the parameters of GET /collections/events/items.
+var itemsParamRefs = []string{"bbox", "datetime", "limit", "cursor", "fItems"}
 
 func problemResponse(desc string) obj {
 	return obj{"description": desc, "content": obj{"application/problem+json": obj{"schema": ref("schemas", "Problem")}}}
@@ -226,7 +226,7 @@ func (s *Server) openAPIDocument(c echo.Context) obj {
 			okResponse("The collection", content("application/json", ref("schemas", "Collection"), "text/html", htmlSchema)), unavailable),
 		"/collections/events/schema": op("getEventsSchema", "JSON Schema of the event properties", "Capabilities", []string{"fJSON"},
 			okResponse("The schema", content("application/schema+json", obj{"type": "object"})), nil),
-		"/collections/events/items": with(op("getEvents", "Events, newest first, filtered by bbox and datetime, in pages linked by next", "Data", itemsParams,
+		"/collections/events/items": with(op("getEvents", "Events, newest first, filtered by bbox and datetime, in pages linked by next", "Data", itemsParamRefs,
 			okResponse("A page of events. For text/html and text/csv the next page is in an RFC 8288 Link header.", content(
 				geoJSON, ref("schemas", "FeatureCollection"),
 				"text/html", htmlSchema,

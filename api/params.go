@@ -5,8 +5,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
 
 	"eventmap"
+	"eventmap/geo"
+	"eventmap/store"
 )
 
 // checkParams rejects parameters a handler does not know and parameters
@@ -62,3 +68,176 @@ func isAllDigits(s string) bool {
 }
 
 func formatInt(n int64) string { return strconv.FormatInt(n, 10) }
+
+// itemsParams are the query parameters of GET /collections/events/items.
+var itemsParams = []string{
+	"bbox", "bbox-crs", "datetime", "limit", "cursor", "sortby", "crs",
+	"type", "status", "country", "actor", "q", "region", "as_of", "f",
+}
+
+// itemsQuery is an items request read into what the store needs; query
+// is the parameters as given, for links. Every format (GeoJSON, CSV,
+// HTML) reads its request through parseItemsQuery, so a parameter means
+// the same in each.
+type itemsQuery struct {
+	filter store.EventFilter
+	page   store.Page
+	query  url.Values
+}
+
+// parseItemsQuery checks every items parameter and turns them into a
+// filter and a page. Each broken rule is a 400 naming its parameter.
+// Restricted events are included only for callers allowed to see them.
+func (s *Server) parseItemsQuery(c echo.Context) (itemsQuery, error) {
+	q := c.QueryParams()
+	if err := checkParams(q, itemsParams...); err != nil {
+		return itemsQuery{}, err
+	}
+	cfg := s.cfg
+	iq := itemsQuery{query: q}
+	f := &iq.filter
+	f.IncludeRestricted = seesRestricted(c)
+	if q.Has("as_of") {
+		at, err := parseAsOf(q.Get("as_of"))
+		if err != nil {
+			return iq, err
+		}
+		f.AsOf = at
+	}
+	if q.Has("bbox") || q.Has("bbox-crs") {
+		crs := geo.CRS84
+		if q.Has("bbox-crs") {
+			c, err := geo.ParseCRS(q.Get("bbox-crs"))
+			if err != nil {
+				return iq, eventmap.Invalid("bbox-crs", err.Error())
+			}
+			crs = c
+		}
+		if q.Has("bbox") {
+			b, err := geo.ParseBBoxIn(q.Get("bbox"), crs)
+			if err != nil {
+				return iq, eventmap.Invalid("bbox", err.Error())
+			}
+			f.BBox = &b
+		}
+	}
+	if q.Has("datetime") {
+		iv, err := geo.ParseDatetime(q.Get("datetime"))
+		if err != nil {
+			return iq, eventmap.Invalid("datetime", err.Error())
+		}
+		f.Interval = iv
+	}
+	var err error
+	if f.Types, err = parseEnumList(q, "type", eventmap.EventTypes); err != nil {
+		return iq, err
+	}
+	if f.Statuses, err = parseEnumList(q, "status", eventmap.Statuses); err != nil {
+		return iq, err
+	}
+	if f.Countries, err = parseCountries(q); err != nil {
+		return iq, err
+	}
+	if f.Actor, err = parseText(q, "actor", 300); err != nil {
+		return iq, err
+	}
+	if f.Text, err = parseText(q, "q", 200); err != nil {
+		return iq, err
+	}
+	if f.Region, err = parseText(q, "region", 64); err != nil {
+		return iq, err
+	}
+
+	p := &iq.page
+	if p.Limit, err = parseLimit(q, cfg.DefaultLimit, cfg.MaxLimit); err != nil {
+		return iq, err
+	}
+	p.CountLimit = cfg.CountLimit
+	if q.Has("sortby") {
+		if p.Sort, err = store.ParseSort(q.Get("sortby")); err != nil {
+			return iq, eventmap.Invalid("sortby", err.Error())
+		}
+	}
+	if q.Has("cursor") {
+		cur, err := store.DecodeCursor(q.Get("cursor"), p.Sort)
+		if err != nil {
+			return iq, eventmap.Invalid("cursor", err.Error())
+		}
+		p.Cursor = &cur
+	}
+	if p.CRS, err = parseCRS(q); err != nil {
+		return iq, err
+	}
+	return iq, nil
+}
+
+// parseAsOf reads the as_of parameter: an RFC 3339 date-time.
+func parseAsOf(v string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v))
+	if err != nil {
+		return time.Time{}, eventmap.Invalid("as_of", "must be an RFC 3339 date-time with a time zone, such as 2025-10-20T00:00:00Z, got "+strconv.Quote(v))
+	}
+	return t, nil
+}
+
+// parseCRS reads the crs parameter of items and item; CRS84 by default.
+func parseCRS(q url.Values) (geo.CRS, error) {
+	if !q.Has("crs") {
+		return geo.CRS84, nil
+	}
+	c, err := geo.ParseCRS(q.Get("crs"))
+	if err != nil {
+		return geo.CRS{}, eventmap.Invalid("crs", err.Error())
+	}
+	return c, nil
+}
+
+// parseEnumList reads a comma-separated list whose every value must be one
+// of allowed. A value outside the list would match nothing and look like
+// an empty answer, so it is refused.
+func parseEnumList(q url.Values, name string, allowed []string) ([]string, error) {
+	if !q.Has(name) {
+		return nil, nil
+	}
+	var out []string
+	for _, v := range strings.Split(q.Get(name), ",") {
+		v = strings.TrimSpace(v)
+		if !slices.Contains(allowed, v) {
+			return nil, eventmap.Invalid(name, "must be one or more of "+strings.Join(allowed, ", ")+" separated by commas, got "+strconv.Quote(v))
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// parseCountries reads country codes; lower case is accepted because the
+// codes are case-insensitive to people, and stored in upper case.
+func parseCountries(q url.Values) ([]string, error) {
+	if !q.Has("country") {
+		return nil, nil
+	}
+	var out []string
+	for _, v := range strings.Split(q.Get("country"), ",") {
+		v = strings.ToUpper(strings.TrimSpace(v))
+		if len(v) != 3 || strings.Trim(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			return nil, eventmap.Invalid("country", "must be ISO 3166-1 alpha-3 codes such as SYR, separated by commas, got "+strconv.Quote(v))
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// parseText reads a free-text parameter: not empty, at most max characters.
+func parseText(q url.Values, name string, max int) (string, error) {
+	if !q.Has(name) {
+		return "", nil
+	}
+	v := strings.TrimSpace(q.Get(name))
+	if v == "" {
+		return "", eventmap.Invalid(name, "must not be empty")
+	}
+	if n := utf8.RuneCountInString(v); n > max {
+		return "", eventmap.Invalid(name, "at most "+strconv.Itoa(max)+" characters, got "+strconv.Itoa(n))
+	}
+	return v, nil
+}

@@ -21,10 +21,8 @@ import (
 	"eventmap/store"
 )
 
-const (
-	dumayrID     = "6f0c8f0e-2d4b-4c1e-9a51-0d3b8f1a9e01"
-	restrictedID = "6f0c8f0e-2d4b-4c1e-9a51-0d3b8f1a9e08"
-)
+// restrictedID is the sample event only token holders see.
+const restrictedID = "6f0c8f0e-2d4b-4c1e-9a51-0d3b8f1a9e08"
 
 // writeEnv is a running server over the sample data, tokens of each role,
 // and a raw connection to look at the database behind the API's back.

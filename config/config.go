@@ -27,6 +27,7 @@ type Config struct {
 	RequestTimeout   time.Duration // limit on a whole read request
 	DefaultLimit     int           // items per page when the client gives no limit
 	MaxLimit         int           // larger limits are clamped to this (OGC API rule)
+	CountLimit       int           // numberMatched is given up to this many matches; 0: never counted
 	MaxBodyBytes     int64         // request body cap
 	IdempotencyTTL   time.Duration // how long an Idempotency-Key replays its first response
 	TileURL          string        // raster basemap template for the map; empty: offline outline only
@@ -72,6 +73,7 @@ func settings() []setting {
 		{"request-timeout", "EVENTMAP_REQUEST_TIMEOUT", "30s", "limit on one read request, streaming included", durationSetter(func(c *Config, d time.Duration) { c.RequestTimeout = d })},
 		{"default-limit", "EVENTMAP_DEFAULT_LIMIT", "100", "features per page when the client sends no limit", intSetter(1, 1_000_000, func(c *Config, n int) { c.DefaultLimit = n })},
 		{"max-limit", "EVENTMAP_MAX_LIMIT", "10000", "largest page; larger limits are clamped", intSetter(1, 1_000_000, func(c *Config, n int) { c.MaxLimit = n })},
+		{"count-limit", "EVENTMAP_COUNT_LIMIT", "100000", "items pages say numberMatched when at most this many events match (counting stops here, so it stays cheap); 0 never counts", intSetter(0, 100_000_000, func(c *Config, n int) { c.CountLimit = n })},
 		{"max-body-bytes", "EVENTMAP_MAX_BODY_BYTES", "1048576", "largest request body in bytes", intSetter(1, 1<<30, func(c *Config, n int) { c.MaxBodyBytes = int64(n) })},
 		{"idempotency-ttl", "EVENTMAP_IDEMPOTENCY_TTL", "24h", "how long a POST's Idempotency-Key replays the first response; after that the key is forgotten", durationSetter(func(c *Config, d time.Duration) { c.IdempotencyTTL = d })},
 		{"tile-url", "EVENTMAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "raster tile URL template for the map; empty for the bundled offline outline only", func(c *Config, v string) error {

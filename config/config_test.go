@@ -89,3 +89,17 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		})
 	}
 }
+
+func TestCountLimit(t *testing.T) {
+	c, _, err := Load("serve", nil, envOf(nil), io.Discard)
+	if err != nil || c.CountLimit != 100000 {
+		t.Errorf("default count limit = %d, %v; want 100000", c.CountLimit, err)
+	}
+	c, _, err = Load("serve", nil, envOf(map[string]string{"EVENTMAP_COUNT_LIMIT": "0"}), io.Discard)
+	if err != nil || c.CountLimit != 0 {
+		t.Errorf("EVENTMAP_COUNT_LIMIT=0 (never count) gave %d, %v", c.CountLimit, err)
+	}
+	if _, _, err := Load("serve", []string{"-count-limit", "-1"}, envOf(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "EVENTMAP_COUNT_LIMIT") {
+		t.Errorf("negative count limit: error = %v", err)
+	}
+}

@@ -24,25 +24,40 @@ type BBox struct {
 // maxLon, maxLat) or 6 (with minimum and maximum heights, which are checked
 // but otherwise ignored because events carry no height).
 func ParseBBox(s string) (BBox, error) {
+	n, err := parseBBoxNumbers(s)
+	if err != nil {
+		return BBox{}, err
+	}
+	return lonLatBox(n)
+}
+
+// parseBBoxNumbers reads the 4 or 6 finite numbers of a bbox parameter,
+// whatever CRS they are in, and checks the heights of a 6-number box.
+func parseBBoxNumbers(s string) ([]float64, error) {
 	parts := strings.Split(s, ",")
 	if len(parts) != 4 && len(parts) != 6 {
-		return BBox{}, fmt.Errorf("expected 4 or 6 comma-separated numbers, got %d", len(parts))
+		return nil, fmt.Errorf("expected 4 or 6 comma-separated numbers, got %d", len(parts))
 	}
 	n := make([]float64, len(parts))
 	for i, p := range parts {
 		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return BBox{}, fmt.Errorf("value %d (%q) is not a finite number", i+1, p)
+			return nil, fmt.Errorf("value %d (%q) is not a finite number", i+1, p)
 		}
 		n[i] = v
 	}
+	if len(n) == 6 && n[2] > n[5] {
+		return nil, fmt.Errorf("minimum height %v is above maximum height %v", n[2], n[5])
+	}
+	return n, nil
+}
+
+// lonLatBox checks 4 or 6 numbers in longitude, latitude order.
+func lonLatBox(n []float64) (BBox, error) {
 	var b BBox
 	if len(n) == 4 {
 		b = BBox{West: n[0], South: n[1], East: n[2], North: n[3]}
 	} else {
-		if n[2] > n[5] {
-			return BBox{}, fmt.Errorf("minimum height %v is above maximum height %v", n[2], n[5])
-		}
 		b = BBox{West: n[0], South: n[1], East: n[3], North: n[4]}
 	}
 	for _, lon := range []float64{b.West, b.East} {

@@ -4,20 +4,33 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"eventmap"
+	"eventmap/geo"
 )
 
 // featureSQL builds one event, aliased e, as a GeoJSON Feature inside
-// PostgreSQL. Coordinates keep 6 decimals (about 0.1 m), polygons are
-// forced counter-clockwise as RFC 7946 asks, and no "crs" member is
+// PostgreSQL, in CRS84. Coordinates keep 6 decimals (about 0.1 m), polygons
+// are forced counter-clockwise as RFC 7946 asks, and no "crs" member is
 // written. The same expression produces list pages, single items and
-// revision snapshots, so all three always agree.
-const featureSQL = `json_build_object(
+// revision snapshots, so all three always agree; snapshots always use this
+// CRS84 form, whatever CRS a reader asks for.
+const featureSQL = featureSQLHead + geometryCRS84 + featureSQLTail
+
+// featureSQLIn is featureSQL with the geometry written by geom, one of
+// the expressions geometrySQL returns.
+func featureSQLIn(geom string) string { return featureSQLHead + geom + featureSQLTail }
+
+const featureSQLHead = `json_build_object(
 	'type', 'Feature',
 	'id', e.id,
-	'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(e.geom), 6)::json,
+	'geometry', `
+
+const featureSQLTail = `,
 	'properties', json_build_object(
 		'type', e.type,
 		'title', e.title,
@@ -48,80 +61,276 @@ const featureSQL = `json_build_object(
 	)
 )`
 
-// Page asks for at most Limit events after a cursor.
+const geometryCRS84 = `ST_AsGeoJSON(ST_ForcePolygonCCW(e.geom), 6)::json`
+
+// geometrySQL is the allow-list from output CRS to the expression that
+// writes e.geom in it. The stored geometry is CRS84; PostGIS reprojects.
+// Rings are made counter-clockwise before any axis swap, so they keep
+// their orientation on the ground once a client reads the axes back.
+func geometrySQL(c geo.CRS) (string, error) {
+	switch c {
+	case geo.CRS{}, geo.CRS84:
+		return geometryCRS84, nil
+	case geo.EPSG4326:
+		return `ST_AsGeoJSON(ST_FlipCoordinates(ST_ForcePolygonCCW(e.geom)), 6)::json`, nil
+	case geo.EPSG3857:
+		// Centimetres: finer than the 6 decimals of a degree kept above.
+		// Options 0: for an SRID other than 4326 PostGIS would otherwise add
+		// a "crs" member, which RFC 7946 removed; Content-Crs says it.
+		return `ST_AsGeoJSON(ST_ForcePolygonCCW(ST_Transform(e.geom, 3857)), 2, 0)::json`, nil
+	}
+	return "", eventmap.Errorf(eventmap.EINTERNAL, "no geometry expression for CRS %q", c.URI)
+}
+
+// Page asks for at most Limit events in an order, from a cursor, written
+// in a CRS.
 type Page struct {
 	Limit int
-	After *Cursor
+	// Sort is the order; empty means DefaultSort.
+	Sort Sort
+	// Cursor is where the page starts (or, with Before, ends); it must
+	// have been decoded for the same Sort.
+	Cursor *Cursor
+	// CRS of the geometries; the zero value is CRS84.
+	CRS geo.CRS
+	// CountLimit > 0 asks for the number of matching events when it is at
+	// most CountLimit. Counting stops at CountLimit+1 rows, so it never
+	// costs more than that however many events match.
+	CountLimit int
 }
 
 // ListResult describes the page that ListEvents streamed.
 type ListResult struct {
 	Returned int
-	// Next is set when more events match after this page.
-	Next *Cursor
+	// Next and Prev are set when more events match after or before this
+	// page.
+	Next, Prev *Cursor
+	// Matched is how many events the filter selects, regardless of the
+	// cursor; nil when not asked for or above Page.CountLimit.
+	Matched *int64
 }
 
-// ListEvents streams the matching events, newest first, as GeoJSON Feature
+// queryer is what a *sql.DB and a *sql.Tx share.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// ListEvents streams the matching events, in p's order, as GeoJSON Feature
 // bytes made by PostGIS: each is handed to emit as it arrives from the
 // database, so a page is never decoded or held whole in Go. The bytes are
 // only valid during the call.
+//
+// When the page is counted, the page and the count are read in one
+// read-only REPEATABLE READ transaction, so they see the same snapshot and
+// agree even while events are being written.
 func (db *DB) ListEvents(ctx context.Context, f EventFilter, p Page, emit func(feature []byte) error) (ListResult, error) {
+	sort := p.Sort.orDefault()
+	if p.Cursor != nil && p.Cursor.sort != sort.String() {
+		return ListResult{}, eventmap.Invalid("cursor", "was issued for sortby="+p.Cursor.sort+", not "+sort.String())
+	}
+	geom, err := geometrySQL(p.CRS)
+	if err != nil {
+		return ListResult{}, err
+	}
+	var qr queryer = db.db
+	if p.CountLimit > 0 {
+		tx, err := db.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+		if err != nil {
+			return ListResult{}, wrapErr(err, "begin read")
+		}
+		// Read-only: rolling back after the reads releases the snapshot
+		// the same as a commit would.
+		defer tx.Rollback()
+		qr = tx
+	}
+	if f.Region != "" {
+		if err := checkRegion(ctx, qr, f.Region); err != nil {
+			return ListResult{}, err
+		}
+	}
+
+	res, err := listPage(ctx, qr, f, p, sort, geom, emit)
+	if err != nil || p.CountLimit <= 0 {
+		return res, err
+	}
 	var q query
 	f.apply(&q)
-	if p.After != nil {
-		q.and("(e.occurred_at, e.id) < (" + q.arg(p.After.OccurredAt) + ", " + q.arg(p.After.ID) + ")")
+	var n int64
+	err = qr.QueryRowContext(ctx, `
+		SELECT count(*) FROM (SELECT 1 FROM `+f.from(&q)+` WHERE `+q.whereSQL()+` LIMIT `+q.arg(p.CountLimit+1)+`) c`,
+		q.args...).Scan(&n)
+	if err != nil {
+		return res, wrapErr(err, "count events")
 	}
-	// One extra row tells whether a next page exists without a count.
+	if n <= int64(p.CountLimit) {
+		res.Matched = &n
+	}
+	return res, nil
+}
+
+// listPage runs the page query of ListEvents.
+func listPage(ctx context.Context, qr queryer, f EventFilter, p Page, sort Sort, geom string, emit func([]byte) error) (ListResult, error) {
+	backward := p.Cursor != nil && p.Cursor.Before
+	forward := orderTerms(sort, false)
+	read := orderTerms(sort, backward)
+
+	var q query
+	f.apply(&q)
+	if p.Cursor != nil {
+		q.and(keysetSQL(&q, read, append(slices.Clone(p.Cursor.values), p.Cursor.id)))
+	}
+	keys := make([]string, len(sort))
+	for i, k := range sort {
+		keys[i] = sortKeys[k.Name].col
+	}
+	// One extra row tells whether another page exists without a count.
 	limit := q.arg(p.Limit + 1)
-	rows, err := db.db.QueryContext(ctx, `
-		SELECT `+featureSQL+`::text, e.occurred_at, e.id
-		FROM events e
-		WHERE `+q.whereSQL()+`
-		ORDER BY e.occurred_at DESC, e.id DESC
-		LIMIT `+limit, q.args...)
+	var stmt string
+	if !backward {
+		stmt = `
+		SELECT ` + f.feature(geom) + `::text, ` + strings.Join(keys, ", ") + `, e.id, 0
+		FROM ` + f.from(&q) + `
+		WHERE ` + q.whereSQL() + `
+		ORDER BY ` + orderBySQL(forward) + `
+		LIMIT ` + limit
+	} else {
+		// Read backwards from the cursor, then put the page back in reading
+		// order so it streams like any other. The extra row, if any, comes
+		// first; the row count over the page says whether it is there.
+		stmt = `
+		SELECT ` + f.feature(geom) + `::text, ` + strings.Join(keys, ", ") + `, e.id, count(*) OVER ()
+		FROM (SELECT e.* FROM ` + f.from(&q) + `
+		      WHERE ` + q.whereSQL() + `
+		      ORDER BY ` + orderBySQL(read) + `
+		      LIMIT ` + limit + `) e
+		ORDER BY ` + orderBySQL(forward)
+	}
+	rows, err := qr.QueryContext(ctx, stmt, q.args...)
 	if err != nil {
 		return ListResult{}, wrapErr(err, "list events")
 	}
 	defer rows.Close()
 
 	var res ListResult
-	var last Cursor
+	var first, last *Cursor
+	more := false
 	for rows.Next() {
 		var feature sql.RawBytes
-		var at time.Time
 		var id string
-		if err := rows.Scan(&feature, &at, &id); err != nil {
+		var count int
+		dest := []any{&feature}
+		vals := make([]any, len(sort))
+		for i, k := range sort {
+			vals[i] = scanTarget(sortKeys[k.Name].kind)
+			dest = append(dest, vals[i])
+		}
+		dest = append(dest, &id, &count)
+		if err := rows.Scan(dest...); err != nil {
 			return res, wrapErr(err, "scan event")
 		}
-		if res.Returned == p.Limit {
-			res.Next = &last
+		if !backward && res.Returned == p.Limit {
+			more = true
 			break
+		}
+		if backward && count > p.Limit && !more {
+			more = true
+			continue
 		}
 		if err := emit(feature); err != nil {
 			return res, err
 		}
 		res.Returned++
-		last = Cursor{OccurredAt: at, ID: id}
+		last = &Cursor{sort: sort.String(), values: scannedValues(vals), id: id}
+		if first == nil {
+			first = last
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return res, wrapErr(err, "list events")
 	}
+	// An empty page (its rows deleted since the cursor was made) links
+	// nowhere: there is no row to turn around at.
+	if first != nil {
+		if more || backward {
+			res.Next = last
+		}
+		if (backward && more) || (!backward && p.Cursor != nil) {
+			prev := *first
+			prev.Before = true
+			res.Prev = &prev
+		}
+	}
 	return res, nil
+}
+
+func scanTarget(k keyKind) any {
+	switch k {
+	case kindTime:
+		return new(time.Time)
+	case kindInt:
+		return new(sql.NullInt64)
+	default:
+		return new(string)
+	}
+}
+
+// scannedValues turns scan targets into cursor values.
+func scannedValues(targets []any) []any {
+	out := make([]any, len(targets))
+	for i, t := range targets {
+		switch t := t.(type) {
+		case *time.Time:
+			out[i] = t.UTC()
+		case *sql.NullInt64:
+			if t.Valid {
+				out[i] = t.Int64
+			}
+		case *string:
+			out[i] = *t
+		}
+	}
+	return out
+}
+
+// checkRegion reports an unknown region as the caller's mistake. Without
+// it the filter would silently match nothing and look like an answer.
+func checkRegion(ctx context.Context, qr queryer, id string) error {
+	var exists bool
+	if err := qr.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM regions WHERE id = $1)`, id).Scan(&exists); err != nil {
+		return wrapErr(err, "look up region")
+	}
+	if !exists {
+		return eventmap.Invalid("region", fmt.Sprintf("no region named %q", id))
+	}
+	return nil
 }
 
 // GetEvent returns one event as GeoJSON Feature bytes and its version (for
 // the ETag), or ENOTFOUND, which is also the answer for events the caller
 // may not see.
 func (db *DB) GetEvent(ctx context.Context, id string, includeRestricted bool) (feature []byte, version int64, err error) {
+	return db.GetEventIn(ctx, id, EventFilter{IncludeRestricted: includeRestricted}, geo.CRS84)
+}
+
+// GetEventIn is GetEvent with the geometry in crs, and with f's visibility
+// and AsOf (the event as it was served at that time). Other members of f
+// are ignored.
+func (db *DB) GetEventIn(ctx context.Context, id string, f EventFilter, crs geo.CRS) (feature []byte, version int64, err error) {
+	geom, err := geometrySQL(crs)
+	if err != nil {
+		return nil, 0, err
+	}
 	if !IsEventID(id) {
 		return nil, 0, eventmap.Errorf(eventmap.ENOTFOUND, "no event with id %q", id)
 	}
-	q := query{}
-	EventFilter{IncludeRestricted: includeRestricted}.apply(&q)
+	f = EventFilter{IncludeRestricted: f.IncludeRestricted, AsOf: f.AsOf}
+	var q query
+	f.apply(&q)
 	q.and("e.id = " + q.arg(id))
 	err = db.db.QueryRowContext(ctx, `
-		SELECT `+featureSQL+`::text, e.version
-		FROM events e
+		SELECT `+f.feature(geom)+`::text, e.version
+		FROM `+f.from(&q)+`
 		WHERE `+q.whereSQL(), q.args...).Scan(&feature, &version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, eventmap.Errorf(eventmap.ENOTFOUND, "no event with id %q", id)

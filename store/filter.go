@@ -3,18 +3,39 @@ package store
 import (
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/lib/pq"
 
 	"eventmap/geo"
 )
 
 // EventFilter selects events. The zero value selects every public,
-// undeleted event.
+// undeleted event. Each list or string that is set narrows the selection;
+// an empty one does not filter.
 type EventFilter struct {
 	BBox     *geo.BBox
 	Interval geo.Interval
+	// Types, Statuses and Countries match exactly; an event matches when
+	// its value is any of the list.
+	Types     []string
+	Statuses  []string
+	Countries []string
+	// Actor selects events linked to an actor of this name, in any role,
+	// ignoring case.
+	Actor string
+	// Text selects events where every word of it appears in the title,
+	// summary or place, ignoring case.
+	Text string
+	// Region selects events whose geometry intersects the named region.
+	// ListEvents reports an unknown region as invalid.
+	Region string
 	// IncludeRestricted is true only for callers allowed to see restricted
 	// events; for everyone else those events do not exist.
 	IncludeRestricted bool
+	// AsOf, when set, reads the events as they were served at that time,
+	// from their revision history (see asof.go).
+	AsOf time.Time
 }
 
 // query accumulates WHERE conditions and their arguments side by side, so a
@@ -63,4 +84,32 @@ func (f EventFilter) apply(q *query) {
 	if !f.Interval.End.IsZero() {
 		q.and("e.occurred_at < " + q.arg(f.Interval.End))
 	}
+	if len(f.Types) > 0 {
+		q.and("e.type = ANY(" + q.arg(pq.Array(f.Types)) + ")")
+	}
+	if len(f.Statuses) > 0 {
+		q.and("e.status = ANY(" + q.arg(pq.Array(f.Statuses)) + ")")
+	}
+	if len(f.Countries) > 0 {
+		q.and("e.country = ANY(" + q.arg(pq.Array(f.Countries)) + ")")
+	}
+	if f.Actor != "" {
+		q.and(`EXISTS (SELECT 1 FROM event_actors ea JOIN actors a ON a.id = ea.actor_id
+			WHERE ea.event_id = e.id AND lower(a.name) = lower(` + q.arg(f.Actor) + `))`)
+	}
+	for _, word := range strings.Fields(f.Text) {
+		p := q.arg("%" + likeEscaper.Replace(word) + "%")
+		q.and("(e.title ILIKE " + p + " OR e.summary ILIKE " + p + " OR e.place ILIKE " + p + ")")
+	}
+	if f.Region != "" {
+		// A scalar subquery is computed once, before the scan, so the GiST
+		// index on events.geom can use the region's geometry as a bound; a
+		// correlated EXISTS would test every event instead.
+		q.and("ST_Intersects(e.geom, (SELECT r.geom FROM regions r WHERE r.id = " + q.arg(f.Region) + "))")
+	}
 }
+
+// likeEscaper makes user text match literally inside a LIKE pattern:
+// "100%" must not match "1000", nor "_" any character. Backslash is
+// PostgreSQL's default LIKE escape.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)

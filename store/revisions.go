@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 
 	"eventmap"
 )
@@ -59,34 +58,4 @@ func (db *DB) ListRevisions(ctx context.Context, id string, includeRestricted bo
 		}
 	}
 	return wrapErr(rows.Err(), "list revisions")
-}
-
-// GetEventAsOf returns the event as it was served at time at: the snapshot
-// of its last revision recorded by then. An event deleted by then, not yet
-// created, or restricted (then or now) for a caller without access is not
-// found.
-func (db *DB) GetEventAsOf(ctx context.Context, id string, at time.Time, includeRestricted bool) (feature []byte, version int64, err error) {
-	notFound := eventmap.Errorf(eventmap.ENOTFOUND, "no event with id %q at %s", id, at.UTC().Format(time.RFC3339))
-	if !IsEventID(id) {
-		return nil, 0, notFound
-	}
-	if err := db.eventVisible(ctx, id, includeRestricted); err != nil {
-		return nil, 0, notFound
-	}
-	var action, vis string
-	err = db.db.QueryRowContext(ctx, `
-		SELECT r.snapshot::text, r.version, r.action, r.snapshot->'properties'->>'visibility'
-		FROM event_revisions r
-		WHERE r.event_id = $1 AND r.recorded_at <= $2
-		ORDER BY r.version DESC LIMIT 1`, id, at).Scan(&feature, &version, &action, &vis)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, 0, notFound
-	}
-	if err != nil {
-		return nil, 0, wrapErr(err, "read revision")
-	}
-	if action == "delete" || (!includeRestricted && vis != "public") {
-		return nil, 0, notFound
-	}
-	return feature, version, nil
 }
