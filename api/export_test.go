@@ -12,3 +12,7 @@ func RoutePaths(s *Server) []string {
 	}
 	return out
 }
+
+// ItemsParams is what GET /collections/events/items accepts, for the test
+// that /api documents exactly these.
+func ItemsParams() []string { return append([]string(nil), itemsParams...) }

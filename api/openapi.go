@@ -10,6 +10,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"eventmap"
+	"eventmap/geo"
+	"eventmap/store"
 )
 
 // openAPIType is the media type OGC API - Features requires for /api.
@@ -58,6 +60,51 @@ func (s *Server) apiParameters() obj {
 		"fItems": fParam("json", "html", "csv", "geojson"),
 		"fDoc":   fParam("json", "html"),
 		"fJSON":  fParam("json"),
+		"bbox-crs": obj{
+			"name": "bbox-crs", "in": "query", "required": false,
+			"description": "The CRS of the bbox numbers (OGC API - Features Part 2). EPSG:4326 takes latitude first; EPSG:3857 takes metres.",
+			"schema":      obj{"type": "string", "format": "uri", "enum": geo.CRSURIs(), "default": geo.CRS84.URI},
+		},
+		"crs": obj{
+			"name": "crs", "in": "query", "required": false,
+			"description": "The CRS of the returned geometries (OGC API - Features Part 2); the Content-Crs header names it. The safe CURIEs [OGC:CRS84], [EPSG:4326] and [EPSG:3857] are accepted too.",
+			"schema":      obj{"type": "string", "default": geo.CRS84.URI},
+		},
+		"sortby": obj{
+			"name": "sortby", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "Comma-separated sort keys, each with - for descending or + (or nothing) for ascending; ties are broken by id. Default -occurred_at. Unknown fatality counts sort last.",
+			"schema":      obj{"type": "array", "items": obj{"type": "string", "pattern": "^[+-]?(" + strings.Join(store.SortKeys(), "|") + ")$"}},
+		},
+		"type": obj{
+			"name": "type", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "Event types, comma-separated; an event matches any of them.",
+			"schema":      obj{"type": "array", "items": obj{"type": "string", "enum": eventmap.EventTypes}},
+		},
+		"status": obj{
+			"name": "status", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "Statuses, comma-separated; an event matches any of them.",
+			"schema":      obj{"type": "array", "items": obj{"type": "string", "enum": eventmap.Statuses}},
+		},
+		"country": obj{
+			"name": "country", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "ISO 3166-1 alpha-3 codes, comma-separated, any case.",
+			"schema":      obj{"type": "array", "items": obj{"type": "string", "pattern": "^[A-Za-z]{3}$"}},
+		},
+		"actor": obj{
+			"name": "actor", "in": "query", "required": false,
+			"description": "Events linked to an actor of exactly this name, in any role, ignoring case.",
+			"schema":      obj{"type": "string", "maxLength": 300},
+		},
+		"q": obj{
+			"name": "q", "in": "query", "required": false,
+			"description": "Text search: every word must appear in the title, summary or place, ignoring case.",
+			"schema":      obj{"type": "string", "maxLength": 200},
+		},
+		"region": obj{
+			"name": "region", "in": "query", "required": false,
+			"description": "Events whose geometry intersects the named region (e.g. badiya); an unknown region is a 400.",
+			"schema":      obj{"type": "string", "maxLength": 64},
+		},
 		"asOf": obj{
 			"name": "as_of", "in": "query", "required": false,
 			"description": "An RFC 3339 date-time: the event as it was served then, from its revision history (404 if it did not exist yet or was deleted by then).",
@@ -95,7 +142,8 @@ func fParam(formats ...string) obj {
 }
 
 // itemsParamRefs are the parameters of GET /collections/events/items.
-var itemsParamRefs = []string{"bbox", "datetime", "limit", "cursor", "fItems"}
+var itemsParamRefs = []string{"bbox", "bbox-crs", "datetime", "limit", "cursor", "sortby", "crs",
+	"type", "status", "country", "actor", "q", "region", "asOf", "fItems"}
 
 func problemResponse(desc string) obj {
 	return obj{"description": desc, "content": obj{"application/problem+json": obj{"schema": ref("schemas", "Problem")}}}
@@ -234,7 +282,7 @@ func (s *Server) openAPIDocument(c echo.Context) obj {
 			)), unavailable),
 			"post", writeOp("createEvent", "Create an event (role editor)", []string{"idempotencyKey", "editReason"}, featureBody,
 				"201", storedFeature("The stored event; Location names it, ETag is its version (1)."), "413", "415", "422")),
-		"/collections/events/items/{featureId}": with(with(with(op("getEvent", "One event", "Data", []string{"featureId", "fDoc", "asOf"},
+		"/collections/events/items/{featureId}": with(with(with(op("getEvent", "One event", "Data", []string{"featureId", "fDoc", "crs", "asOf"},
 			obj{"description": "The event; its ETag is its version.",
 				"headers": obj{"ETag": obj{"schema": obj{"type": "string"}}},
 				"content": content(geoJSON, ref("schemas", "Feature"), "text/html", htmlSchema)},
