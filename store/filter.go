@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"eventmap/cql2"
 	"eventmap/geo"
 )
 
@@ -12,6 +13,8 @@ import (
 type EventFilter struct {
 	BBox     *geo.BBox
 	Interval geo.Interval
+	// Where is a CQL2 filter parsed against Queryables (see ParseFilter).
+	Where cql2.Expr
 	// IncludeRestricted is true only for callers allowed to see restricted
 	// events; for everyone else those events do not exist.
 	IncludeRestricted bool
@@ -62,5 +65,8 @@ func (f EventFilter) apply(q *query) {
 	}
 	if !f.Interval.End.IsZero() {
 		q.and("e.occurred_at < " + q.arg(f.Interval.End))
+	}
+	if f.Where != nil {
+		q.and(compileCQL(q, f.Where))
 	}
 }
