@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -354,4 +357,44 @@ func TestQueryablesDocument(t *testing.T) {
 func isInvalidFilter(err error) bool {
 	var e *eventmap.Error
 	return errors.As(err, &e) && e.Code == eventmap.EINVALID && len(e.Errors) == 1 && e.Errors[0].Field == "filter"
+}
+
+// Whatever the parser accepts from the fuzz seed corpus, including its
+// injection-looking inputs, runs without a database error.
+func TestCQLFuzzCorpusNeverCausesADatabaseError(t *testing.T) {
+	t.Parallel()
+	db := sampleDB(t)
+	accepted := 0
+	for lang, dir := range map[string]string{"cql2-text": "FuzzParseText", "cql2-json": "FuzzParseJSON"} {
+		files, err := filepath.Glob(filepath.Join("..", "cql2", "testdata", "fuzz", dir, "*"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no corpus in %s: %v", dir, err)
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// "go test fuzz v1\nstring(\"…\")\n" or "[]byte(\"…\")".
+			_, arg, _ := strings.Cut(strings.TrimSpace(string(b)), "(")
+			src, err := strconv.Unquote(strings.TrimSuffix(arg, ")"))
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			where, err := store.ParseFilter(lang, src)
+			if err != nil {
+				if !isInvalidFilter(err) {
+					t.Errorf("%s: %v is not an EINVALID filter error", f, err)
+				}
+				continue
+			}
+			accepted++
+			if _, err := ids(t, db, store.EventFilter{Where: where}); err != nil {
+				t.Errorf("%s: accepted as %s but the query failed: %v", f, where, err)
+			}
+		}
+	}
+	if accepted < 10 {
+		t.Errorf("only %d corpus entries were accepted; the test would prove little", accepted)
+	}
 }
