@@ -7,6 +7,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"eventmap/cql2"
 	"eventmap/geo"
 )
 
@@ -30,6 +31,8 @@ type EventFilter struct {
 	// Region selects events whose geometry intersects the named region.
 	// ListEvents reports an unknown region as invalid.
 	Region string
+	// Where is a CQL2 filter parsed against Queryables (see ParseFilter).
+	Where cql2.Expr
 	// IncludeRestricted is true only for callers allowed to see restricted
 	// events; for everyone else those events do not exist.
 	IncludeRestricted bool
@@ -106,6 +109,9 @@ func (f EventFilter) apply(q *query) {
 		// index on events.geom can use the region's geometry as a bound; a
 		// correlated EXISTS would test every event instead.
 		q.and("ST_Intersects(e.geom, (SELECT r.geom FROM regions r WHERE r.id = " + q.arg(f.Region) + "))")
+	}
+	if f.Where != nil {
+		q.and(compileCQL(q, f.Where))
 	}
 }
 
