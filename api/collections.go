@@ -92,8 +92,7 @@ func (s *Server) eventsCollection(c echo.Context) (map[string]any, error) {
 			{Href: s.formatURL(c, items, nil, formatHTML), Rel: "items", Type: "text/html", Title: "the events as a web page"},
 			{Href: s.formatURL(c, items, nil, formatCSV), Rel: "items", Type: "text/csv", Title: "the events as CSV"},
 			{Href: s.absURL(c, "/collections/events/schema", nil), Rel: "describedby", Type: "application/schema+json", Title: "JSON Schema of the event properties"},
-			// TODO(lead): after merging cql2, add
-			// {Href: s.absURL(c, "/collections/events/queryables", nil), Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: "application/schema+json", Title: "queryable properties"}
+			{Href: s.absURL(c, "/collections/events/queryables", nil), Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: "application/schema+json", Title: "properties a CQL2 filter may name"},
 		},
 	}, nil
 }

@@ -105,6 +105,21 @@ func (s *Server) apiParameters() obj {
 			"description": "Events whose geometry intersects the named region (e.g. badiya); an unknown region is a 400.",
 			"schema":      obj{"type": "string", "maxLength": 64},
 		},
+		"filter": obj{
+			"name": "filter", "in": "query", "required": false,
+			"description": "A CQL2 filter (OGC API - Features Part 3) over the properties in /collections/events/queryables: comparisons, AND/OR/NOT, IS NULL, LIKE, BETWEEN, IN, S_INTERSECTS(geometry, WKT or BBOX(...)) and T_INTERSECTS(occurred_at, INTERVAL(...)). Anything else is a 400 naming filter.",
+			"schema":      obj{"type": "string", "maxLength": 8192},
+		},
+		"filter-lang": obj{
+			"name": "filter-lang", "in": "query", "required": false,
+			"description": "How filter is written.",
+			"schema":      obj{"type": "string", "enum": []string{"cql2-text", "cql2-json"}, "default": "cql2-text"},
+		},
+		"filter-crs": obj{
+			"name": "filter-crs", "in": "query", "required": false,
+			"description": "The CRS of geometries in filter; only CRS84.",
+			"schema":      obj{"type": "string", "enum": []string{geo.CRS84.URI}, "default": geo.CRS84.URI},
+		},
 		"asOf": obj{
 			"name": "as_of", "in": "query", "required": false,
 			"description": "An RFC 3339 date-time: the event as it was served then, from its revision history (404 if it did not exist yet or was deleted by then).",
@@ -143,7 +158,7 @@ func fParam(formats ...string) obj {
 
 // itemsParamRefs are the parameters of GET /collections/events/items.
 var itemsParamRefs = []string{"bbox", "bbox-crs", "datetime", "limit", "cursor", "sortby", "crs",
-	"type", "status", "country", "actor", "q", "region", "asOf", "fItems"}
+	"type", "status", "country", "actor", "q", "region", "asOf", "filter", "filter-lang", "filter-crs", "fItems"}
 
 func problemResponse(desc string) obj {
 	return obj{"description": desc, "content": obj{"application/problem+json": obj{"schema": ref("schemas", "Problem")}}}
@@ -274,6 +289,8 @@ func (s *Server) openAPIDocument(c echo.Context) obj {
 			okResponse("The collection", content("application/json", ref("schemas", "Collection"), "text/html", htmlSchema)), unavailable),
 		"/collections/events/schema": op("getEventsSchema", "JSON Schema of the event properties", "Capabilities", []string{"fJSON"},
 			okResponse("The schema", content("application/schema+json", obj{"type": "object"})), nil),
+		"/collections/events/queryables": op("getEventsQueryables", "The properties a CQL2 filter may name (JSON Schema)", "Capabilities", []string{"fJSON"},
+			okResponse("The queryables", content("application/schema+json", obj{"type": "object"})), nil),
 		"/collections/events/items": with(op("getEvents", "Events, newest first, filtered by bbox and datetime, in pages linked by next", "Data", itemsParamRefs,
 			okResponse("A page of events. For text/html and text/csv the next page is in an RFC 8288 Link header.", content(
 				geoJSON, ref("schemas", "FeatureCollection"),

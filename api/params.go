@@ -72,7 +72,8 @@ func formatInt(n int64) string { return strconv.FormatInt(n, 10) }
 // itemsParams are the query parameters of GET /collections/events/items.
 var itemsParams = []string{
 	"bbox", "bbox-crs", "datetime", "limit", "cursor", "sortby", "crs",
-	"type", "status", "country", "actor", "q", "region", "as_of", "f",
+	"type", "status", "country", "actor", "q", "region", "as_of",
+	"filter", "filter-lang", "filter-crs", "f",
 }
 
 // itemsQuery is an items request read into what the store needs; query
@@ -146,6 +147,21 @@ func (s *Server) parseItemsQuery(c echo.Context) (itemsQuery, error) {
 	}
 	if f.Region, err = parseText(q, "region", 64); err != nil {
 		return iq, err
+	}
+
+	if q.Has("filter") {
+		if f.Where, err = store.ParseFilter(q.Get("filter-lang"), q.Get("filter")); err != nil {
+			return iq, err
+		}
+	} else if q.Has("filter-lang") {
+		return iq, eventmap.Invalid("filter-lang", "says how to read filter, which is missing")
+	}
+	if q.Has("filter-crs") {
+		// Geometry literals in a filter are CRS84; say so rather than
+		// read metres or swapped axes as degrees.
+		if c, err := geo.ParseCRS(q.Get("filter-crs")); err != nil || c != geo.CRS84 {
+			return iq, eventmap.Invalid("filter-crs", "only "+geo.CRS84.URI+" is supported for filter geometries")
+		}
 	}
 
 	p := &iq.page

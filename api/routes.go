@@ -23,6 +23,7 @@ func (s *Server) routes() {
 	get("/collections", s.collectionsHandler)
 	get("/collections/events", s.collectionHandler)
 	get("/collections/events/schema", s.schemaHandler)
+	get("/collections/events/queryables", s.queryablesHandler)
 	get("/collections/events/items", s.itemsHandler)
 	get("/collections/events/items/:id", s.itemHandler)
 	get("/collections/events/items/:id/revisions", s.revisionsHandler)

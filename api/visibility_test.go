@@ -17,7 +17,7 @@ func TestVisibilityMatrix(t *testing.T) {
 	t.Parallel()
 	w := newWriteEnv(t)
 	callers := []struct {
-		name, token string
+		name, token    string
 		seesRestricted bool
 		refused        bool // every read is a 401
 	}{
