@@ -60,7 +60,7 @@ func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
 	}
 	var f featureIn
 	if err := strictUnmarshal(raw, &f); err != nil {
-		fe := jsonFieldError("", err)
+		fe := jsonFieldError("", err, len(raw))
 		if fe.Field == "" {
 			fe.Field = "body"
 		}
@@ -102,7 +102,7 @@ func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
 	rest, _ := json.Marshal(owned)
 	var p propertiesIn
 	if err := strictUnmarshal(rest, &p); err != nil {
-		fe := jsonFieldError("properties.", err)
+		fe := jsonFieldError("properties.", err, len(rest))
 		if fe.Field == "" {
 			fe.Field = "properties"
 		}
@@ -187,14 +187,14 @@ func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
 // jsonFieldError names the field and rule behind an encoding/json error:
 // where the syntax broke, which member has the wrong type, which member is
 // unknown.
-func jsonFieldError(prefix string, err error) FieldError {
+func jsonFieldError(prefix string, err error, size int) FieldError {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
 		return FieldError{Rule: fmt.Sprintf("malformed JSON at byte %d: %s", syn.Offset, syn.Error())}
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return FieldError{Rule: "malformed JSON: the document ends early"}
+		return FieldError{Rule: fmt.Sprintf("malformed JSON at byte %d: the document ends before it is complete", size)}
 	case errors.As(err, &typ) && typ.Field != "":
 		return FieldError{Field: prefix + typ.Field, Rule: fmt.Sprintf("must be a JSON %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value)}
 	}

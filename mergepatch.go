@@ -47,7 +47,7 @@ func decodeNumbers(raw []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		fe := jsonFieldError("", err)
+		fe := jsonFieldError("", err, len(raw))
 		return fmt.Errorf("%s", fe.Rule)
 	}
 	if dec.More() {

@@ -76,6 +76,8 @@ func (s *Server) itemsHandler(c echo.Context) error {
 	self := s.absURL(c, c.Request().URL.Path, q)
 	links := []link{
 		{Href: self, Rel: "self", Type: geoJSON, Title: "this page"},
+		{Href: s.formatURL(c, c.Request().URL.Path, q, formatHTML), Rel: "alternate", Type: "text/html", Title: "this page as HTML"},
+		{Href: s.formatURL(c, c.Request().URL.Path, q, formatCSV), Rel: "alternate", Type: "text/csv", Title: "this page as CSV"},
 		{Href: s.absURL(c, "/collections/events", nil), Rel: "collection", Type: "application/json", Title: "the events collection"},
 	}
 	// prev and next keep every parameter but the cursor.

@@ -260,6 +260,14 @@ func TestWriteRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
+	t.Run("malformed JSON names the byte", func(t *testing.T) {
+		for body, at := range map[string]string{`{"type":"Feature",`: "at byte 18", `{"type":"Feature" "x"}`: "at byte 19"} {
+			p := decodeProblem(t, w.do(t, "POST", "/collections/events/items", w.editor, body), 400)
+			if !strings.Contains(p.Errors[0].Rule, at) {
+				t.Errorf("%s: rule %q does not say %q", body, p.Errors[0].Rule, at)
+			}
+		}
+	})
 	t.Run("PostGIS reason is given", func(t *testing.T) {
 		r := w.do(t, "POST", "/collections/events/items", w.editor, edit(point, `{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}`))
 		if p := decodeProblem(t, r, 422); !strings.Contains(p.Detail, "Self-intersection") {
