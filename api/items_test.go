@@ -322,7 +322,7 @@ func createEvent(t *testing.T, db *store.DB, place string, at orb.Point, visibil
 		Status: "reported", Visibility: visibility,
 	}
 	err := db.InTx(context.Background(), func(tx *store.Tx) error {
-		_, _, err := tx.CreateEvent(context.Background(), ev, eventmap.Revision{Editor: "test", Reason: "test fixture"})
+		_, err := tx.CreateEvent(context.Background(), ev, eventmap.Revision{Editor: "test", Reason: "test fixture"})
 		return err
 	})
 	if err != nil {

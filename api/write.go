@@ -77,22 +77,15 @@ func (s *Server) createHandler(c echo.Context) error {
 				return nil
 			}
 		}
-		if err := tx.CheckGeometry(c.Request().Context(), ev.Geometry); err != nil {
-			return err
-		}
-		id, version, err := tx.CreateEvent(c.Request().Context(), ev, rev)
-		if err != nil {
-			return err
-		}
-		feature, _, err := tx.LockedFeature(c.Request().Context(), id, true)
+		w, err := tx.CreateEvent(c.Request().Context(), ev, rev)
 		if err != nil {
 			return err
 		}
 		resp = store.StoredResponse{
 			Status:   http.StatusCreated,
-			Location: s.absURL(c, "/collections/events/items/"+id, nil),
-			ETag:     etag(version),
-			Body:     s.withItemLinks(c, id, feature),
+			Location: s.absURL(c, "/collections/events/items/"+w.ID, nil),
+			ETag:     etag(w.Version),
+			Body:     s.withItemLinks(c, w.ID, w.Feature),
 		}
 		if key != "" {
 			return tx.SaveIdempotentResponse(c.Request().Context(), who.ID, key, fingerprint, resp, s.cfg.IdempotencyTTL)
@@ -173,14 +166,8 @@ func (s *Server) update(c echo.Context, mediaTypes ...string) error {
 		if err != nil {
 			return err
 		}
-		if err := tx.CheckGeometry(ctx, ev.Geometry); err != nil {
-			return err
-		}
-		if version, err = tx.UpdateEvent(ctx, ev, ifVersion, rev); err != nil {
-			return err
-		}
-		feature, _, err := tx.LockedFeature(ctx, id, true)
-		out = feature
+		w, err := tx.UpdateEvent(ctx, ev, ifVersion, rev)
+		out, version = w.Feature, w.Version
 		return err
 	})
 	if err != nil {

@@ -84,11 +84,13 @@ func Load(ctx context.Context, db *store.DB) (Result, error) {
 					return fmt.Errorf("demo: event %s version %d: %w", e.Name, i+1, err)
 				}
 				rev := eventmap.Revision{Editor: h.Editor, Reason: h.Reason, RecordedAt: h.RecordedAt}
+				var w store.Written
 				if i == 0 {
-					_, version, err = tx.CreateEvent(ctx, ev, rev)
+					w, err = tx.CreateEvent(ctx, ev, rev)
 				} else {
-					version, err = tx.UpdateEvent(ctx, ev, version, rev)
+					w, err = tx.UpdateEvent(ctx, ev, version, rev)
 				}
+				version = w.Version
 				if err != nil {
 					return fmt.Errorf("demo: event %s version %d: %w", e.Name, i+1, err)
 				}

@@ -62,7 +62,7 @@ func seedTies(t *testing.T, db *store.DB, n int) {
 				Status: statuses[i%len(statuses)], Visibility: vis,
 			}
 			rev := eventmap.Revision{Editor: "test", Reason: "fixture", RecordedAt: base.Add(time.Duration(i%3) * time.Hour)}
-			if _, _, err := tx.CreateEvent(ctx, ev, rev); err != nil {
+			if _, err := tx.CreateEvent(ctx, ev, rev); err != nil {
 				return err
 			}
 		}

@@ -30,49 +30,65 @@ func (tx *Tx) EventVersion(ctx context.Context, id string) (int64, bool, error) 
 	return v, true, nil
 }
 
+// Written is an accepted write: the event's id and new version, and the
+// Feature as it is now served (what the revision recorded).
+type Written struct {
+	ID      string
+	Version int64
+	Feature []byte
+}
+
 // CreateEvent inserts ev (with ev.ID when set, else a new id) with its
-// actors and sources, appends its first revision and returns the stored id
-// and version.
-func (tx *Tx) CreateEvent(ctx context.Context, ev *eventmap.Event, rev eventmap.Revision) (id string, version int64, err error) {
+// actors and sources and appends its first revision.
+func (tx *Tx) CreateEvent(ctx context.Context, ev *eventmap.Event, rev eventmap.Revision) (Written, error) {
+	var id string
+	var version int64
 	var evID sql.NullString
 	if ev.ID != "" {
 		evID = sql.NullString{String: ev.ID, Valid: true}
 	}
-	err = tx.tx.QueryRowContext(ctx, `
+	err := tx.tx.QueryRowContext(ctx, `
 		INSERT INTO events (id, type, title, summary, occurred_at, time_precision, geom, geo_precision,
 			place, admin1, country, fatalities, civilian_fatalities, status, visibility, tags,
 			created_at, updated_at)
-		VALUES (COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, ST_GeomFromWKB($7, 4326), $8,
+		SELECT COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, v.g, $8,
 			$9, $10, $11, $12, $13, $14, $15, $16,
-			COALESCE($17, now()), COALESCE($17, now()))
+			COALESCE($17, now()), COALESCE($17, now())
+		FROM (SELECT ST_GeomFromWKB($7, 4326) AS g) v
+		WHERE ST_IsValid(v.g)
 		RETURNING id, version`,
 		evID, ev.Type, ev.Title, ev.Summary, ev.OccurredAt, ev.TimePrecision, wkb.Value(ev.Geometry), ev.GeoPrecision,
 		ev.Place, ev.Admin1, ev.Country, ev.Fatalities, ev.CivilianFatalities, ev.Status, ev.Visibility, pq.Array(nonNil(ev.Tags)),
 		nullTime(rev.RecordedAt),
 	).Scan(&id, &version)
+	if errors.Is(err, sql.ErrNoRows) {
+		if err := tx.invalidGeometry(ctx, ev.Geometry); err != nil {
+			return Written{}, err
+		}
+		return Written{}, eventmap.Errorf(eventmap.EINTERNAL, "insert event: no row written for a valid geometry")
+	}
 	if err != nil {
-		return "", 0, wrapErr(err, "insert event")
+		return Written{}, wrapErr(err, "insert event")
 	}
-	if err := tx.setLinks(ctx, id, ev); err != nil {
-		return "", 0, err
+	if err := tx.setLinks(ctx, id, ev, false); err != nil {
+		return Written{}, err
 	}
-	if err := tx.appendRevision(ctx, id, "create", rev); err != nil {
-		return "", 0, err
-	}
-	return id, version, nil
+	feature, err := tx.appendRevision(ctx, id, "create", rev)
+	return Written{ID: id, Version: version, Feature: feature}, err
 }
 
 // UpdateEvent replaces every field of event ev.ID, provided its version is
 // still ifVersion; the check and the write are one UPDATE, so two editors
 // racing on the same version cannot both win. It returns the new version.
-func (tx *Tx) UpdateEvent(ctx context.Context, ev *eventmap.Event, ifVersion int64, rev eventmap.Revision) (int64, error) {
+func (tx *Tx) UpdateEvent(ctx context.Context, ev *eventmap.Event, ifVersion int64, rev eventmap.Revision) (Written, error) {
 	var version int64
 	err := tx.tx.QueryRowContext(ctx, `
 		UPDATE events SET type = $3, title = $4, summary = $5, occurred_at = $6, time_precision = $7,
-			geom = ST_GeomFromWKB($8, 4326), geo_precision = $9, place = $10, admin1 = $11, country = $12,
+			geom = v.g, geo_precision = $9, place = $10, admin1 = $11, country = $12,
 			fatalities = $13, civilian_fatalities = $14, status = $15, visibility = $16, tags = $17,
 			version = version + 1, updated_at = COALESCE($18, now())
-		WHERE id = $1 AND version = $2 AND deleted_at IS NULL
+		FROM (SELECT ST_GeomFromWKB($8, 4326) AS g) v
+		WHERE id = $1 AND version = $2 AND deleted_at IS NULL AND ST_IsValid(v.g)
 		RETURNING version`,
 		ev.ID, ifVersion, ev.Type, ev.Title, ev.Summary, ev.OccurredAt, ev.TimePrecision,
 		wkb.Value(ev.Geometry), ev.GeoPrecision, ev.Place, ev.Admin1, ev.Country,
@@ -80,18 +96,19 @@ func (tx *Tx) UpdateEvent(ctx context.Context, ev *eventmap.Event, ifVersion int
 		nullTime(rev.RecordedAt),
 	).Scan(&version)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, tx.whyNotWritten(ctx, ev.ID, ifVersion)
+		if err := tx.invalidGeometry(ctx, ev.Geometry); err != nil {
+			return Written{}, err
+		}
+		return Written{}, tx.whyNotWritten(ctx, ev.ID, ifVersion)
 	}
 	if err != nil {
-		return 0, wrapErr(err, "update event")
+		return Written{}, wrapErr(err, "update event")
 	}
-	if err := tx.setLinks(ctx, ev.ID, ev); err != nil {
-		return 0, err
+	if err := tx.setLinks(ctx, ev.ID, ev, true); err != nil {
+		return Written{}, err
 	}
-	if err := tx.appendRevision(ctx, ev.ID, "update", rev); err != nil {
-		return 0, err
-	}
-	return version, nil
+	feature, err := tx.appendRevision(ctx, ev.ID, "update", rev)
+	return Written{ID: ev.ID, Version: version, Feature: feature}, err
 }
 
 // DeleteEvent soft-deletes event id, provided its version is still
@@ -109,7 +126,8 @@ func (tx *Tx) DeleteEvent(ctx context.Context, id string, ifVersion int64, rev e
 	if err != nil {
 		return 0, wrapErr(err, "delete event")
 	}
-	return version, tx.appendRevision(ctx, id, "delete", rev)
+	_, err = tx.appendRevision(ctx, id, "delete", rev)
+	return version, err
 }
 
 // whyNotWritten explains a conditional write that matched no row: the event
@@ -127,10 +145,13 @@ func (tx *Tx) whyNotWritten(ctx context.Context, id string, ifVersion int64) err
 	return eventmap.StaleVersion(id, current, ifVersion)
 }
 
-// CheckGeometry asks PostGIS whether g is valid before it is stored, so the
-// client hears why (ST_IsValidReason) instead of meeting the table's CHECK,
-// and nothing is silently repaired with ST_MakeValid.
-func (tx *Tx) CheckGeometry(ctx context.Context, g orb.Geometry) error {
+// invalidGeometry explains a write that stored nothing because PostGIS
+// finds its geometry invalid: the writes above test ST_IsValid in their
+// WHERE clause (one round trip on the happy path), and this asks
+// ST_IsValidReason only when that test failed, so the client hears why
+// instead of meeting the table's CHECK, and nothing is silently repaired
+// with ST_MakeValid. It returns nil for a valid geometry.
+func (tx *Tx) invalidGeometry(ctx context.Context, g orb.Geometry) error {
 	var valid bool
 	var reason string
 	err := tx.tx.QueryRowContext(ctx, `
@@ -166,11 +187,16 @@ func (tx *Tx) LockedFeature(ctx context.Context, id string, includeRestricted bo
 	return feature, version, nil
 }
 
-// setLinks replaces the event's actors and sources. Actors are shared by
-// name and sources by URL across events.
-func (tx *Tx) setLinks(ctx context.Context, id string, ev *eventmap.Event) error {
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM event_actors WHERE event_id = $1`, id); err != nil {
-		return wrapErr(err, "clear event actors")
+// setLinks sets the event's actors and sources, replacing any it had.
+// Actors are shared by name and sources by URL across events.
+func (tx *Tx) setLinks(ctx context.Context, id string, ev *eventmap.Event, replace bool) error {
+	if replace {
+		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM event_actors WHERE event_id = $1`, id); err != nil {
+			return wrapErr(err, "clear event actors")
+		}
+		if _, err := tx.tx.ExecContext(ctx, `DELETE FROM event_sources WHERE event_id = $1`, id); err != nil {
+			return wrapErr(err, "clear event sources")
+		}
 	}
 	for i, a := range ev.Actors {
 		_, err := tx.tx.ExecContext(ctx, `
@@ -184,9 +210,6 @@ func (tx *Tx) setLinks(ctx context.Context, id string, ev *eventmap.Event) error
 		if err != nil {
 			return wrapErr(err, "link actor")
 		}
-	}
-	if _, err := tx.tx.ExecContext(ctx, `DELETE FROM event_sources WHERE event_id = $1`, id); err != nil {
-		return wrapErr(err, "clear event sources")
 	}
 	for i, s := range ev.Sources {
 		var published sql.NullTime
@@ -211,17 +234,23 @@ func (tx *Tx) setLinks(ctx context.Context, id string, ev *eventmap.Event) error
 	return nil
 }
 
-// appendRevision snapshots the event as served now, after the write.
-func (tx *Tx) appendRevision(ctx context.Context, id, action string, rev eventmap.Revision) error {
-	_, err := tx.tx.ExecContext(ctx, `
-		INSERT INTO event_revisions (event_id, version, snapshot, editor, reason, recorded_at, action)
-		SELECT e.id, e.version, (`+featureSQL+`)::jsonb, $2, $3, COALESCE($4, now()), $5
-		FROM events e WHERE e.id = $1`,
-		id, rev.Editor, rev.Reason, nullTime(rev.RecordedAt), action)
+// appendRevision snapshots the event as served now, after the write, and
+// returns that Feature as reads serve it (json keeps the key order that
+// the jsonb snapshot would lose), so the write's response needs no second
+// read.
+func (tx *Tx) appendRevision(ctx context.Context, id, action string, rev eventmap.Revision) ([]byte, error) {
+	var feature []byte
+	err := tx.tx.QueryRowContext(ctx, `
+		WITH f AS (SELECT e.id, e.version, `+featureSQL+` AS feature FROM events e WHERE e.id = $1),
+		ins AS (
+			INSERT INTO event_revisions (event_id, version, snapshot, editor, reason, recorded_at, action)
+			SELECT f.id, f.version, f.feature::jsonb, $2, $3, COALESCE($4, now()), $5 FROM f)
+		SELECT feature::text FROM f`,
+		id, rev.Editor, rev.Reason, nullTime(rev.RecordedAt), action).Scan(&feature)
 	if err != nil {
-		return wrapErr(err, "append revision")
+		return nil, wrapErr(err, "append revision")
 	}
-	return nil
+	return feature, nil
 }
 
 func nonNil(s []string) []string {
