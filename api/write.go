@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -120,15 +121,7 @@ func (s *Server) patchHandler(c echo.Context) error {
 // UPDATE ... WHERE version = If-Match, so of two editors racing on the same
 // version exactly one wins and the other gets 412.
 func (s *Server) update(c echo.Context, mediaTypes ...string) error {
-	who, err := require(c, auth.Editor, "changing events")
-	if err != nil {
-		return err
-	}
-	if err := checkParams(c.QueryParams()); err != nil {
-		return err
-	}
-	id := c.Param("id")
-	ifVersion, err := ifMatch(c)
+	who, id, ifVersion, err := conditionalWrite(c, auth.Editor, "changing events")
 	if err != nil {
 		return err
 	}
@@ -141,12 +134,9 @@ func (s *Server) update(c echo.Context, mediaTypes ...string) error {
 	var out []byte
 	var version int64
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		current, currentVersion, err := tx.LockedFeature(ctx, id, true)
+		current, err := lockAt(ctx, tx, id, ifVersion)
 		if err != nil {
 			return err
-		}
-		if currentVersion != ifVersion {
-			return eventmap.StaleVersion(id, currentVersion, ifVersion)
 		}
 		doc := body
 		if patch {
@@ -181,26 +171,15 @@ func (s *Server) update(c echo.Context, mediaTypes ...string) error {
 // delete, so the event leaves every read but keeps its history. Deleting
 // needs the admin role; editors retract an event by setting its status.
 func (s *Server) deleteHandler(c echo.Context) error {
-	who, err := require(c, auth.Admin, "deleting events")
-	if err != nil {
-		return err
-	}
-	if err := checkParams(c.QueryParams()); err != nil {
-		return err
-	}
-	id := c.Param("id")
-	ifVersion, err := ifMatch(c)
+	who, id, ifVersion, err := conditionalWrite(c, auth.Admin, "deleting events")
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		current, currentVersion, err := tx.LockedFeature(ctx, id, true)
+		current, err := lockAt(ctx, tx, id, ifVersion)
 		if err != nil {
 			return err
-		}
-		if currentVersion != ifVersion {
-			return eventmap.StaleVersion(id, currentVersion, ifVersion)
 		}
 		rev, err := revision(c, who, nil, "deleted", wasPublished(current))
 		if err != nil {
@@ -242,6 +221,34 @@ func (s *Server) revisionsHandler(c echo.Context) error {
 			{Href: item, Rel: "about", Type: geoJSON, Title: "the event as it is now"},
 		},
 	})
+}
+
+// conditionalWrite checks what every write to an existing event needs
+// before its body is read: the role, no query parameters, and If-Match.
+func conditionalWrite(c echo.Context, need auth.Role, action string) (who store.TokenInfo, id string, ifVersion int64, err error) {
+	if who, err = require(c, need, action); err != nil {
+		return who, "", 0, err
+	}
+	if err = checkParams(c.QueryParams()); err != nil {
+		return who, "", 0, err
+	}
+	ifVersion, err = ifMatch(c)
+	return who, c.Param("id"), ifVersion, err
+}
+
+// lockAt locks event id for the rest of the transaction and returns it as
+// served, or 412 if it is no longer at ifVersion. The UPDATE that follows
+// checks the version again in its WHERE clause; this early check is what
+// lets a merge patch refuse to apply to a version the client never saw.
+func lockAt(ctx context.Context, tx *store.Tx, id string, ifVersion int64) ([]byte, error) {
+	current, version, err := tx.LockedFeature(ctx, id, true)
+	if err != nil {
+		return nil, err
+	}
+	if version != ifVersion {
+		return nil, eventmap.StaleVersion(id, version, ifVersion)
+	}
+	return current, nil
 }
 
 // readBody checks the content type and reads the body (the BodyLimit
