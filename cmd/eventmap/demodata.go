@@ -13,18 +13,11 @@ func demoData(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg)
+	db, err := openMigrated(ctx, cfg, e)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	m, err := db.NewMigrator(newLogger(cfg, e.stderr))
-	if err != nil {
-		return err
-	}
-	if _, err := m.Up(ctx); err != nil {
-		return err
-	}
 	res, err := demo.Load(ctx, db)
 	if err != nil {
 		return err

@@ -65,6 +65,25 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// openMigrated is openDB for commands that work on a fresh database
+// before the server has ever run: it applies pending migrations first
+// (under the same advisory lock serve uses).
+func openMigrated(ctx context.Context, cfg config.Config, e env) (*store.DB, error) {
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	m, err := db.NewMigrator(newLogger(cfg, e.stderr))
+	if err == nil {
+		_, err = m.Up(ctx)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 // openDB connects with the configured pool size and statement timeout.
 func openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
 	if err := cfg.RequireDatabase(); err != nil {

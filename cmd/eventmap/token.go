@@ -34,18 +34,11 @@ func token(ctx context.Context, e env, args []string) error {
 		fmt.Fprintln(e.stderr, tokenUsage)
 		return errors.New("token: expected create, list or revoke")
 	}
-	db, err := openDB(ctx, cfg)
+	db, err := openMigrated(ctx, cfg, e)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	m, err := db.NewMigrator(newLogger(cfg, e.stderr))
-	if err != nil {
-		return err
-	}
-	if _, err := m.Up(ctx); err != nil {
-		return err
-	}
 
 	switch rest[0] {
 	case "create":
