@@ -19,6 +19,7 @@ const (
 	EUNAUTHORIZED  = "unauthorized"           // no valid credentials where they are required, or bad ones given
 	EFORBIDDEN     = "forbidden"              // valid credentials whose role does not allow the action
 	EMEDIATYPE     = "unsupported_media_type" // a request body in a format the endpoint does not read
+	ERATELIMIT     = "rate_limited"           // the client sent more requests than it may; retry later
 	EUNAVAILABLE   = "unavailable"            // a dependency (the database) is down; retry later
 	ETIMEOUT       = "timeout"                // the query ran past its time limit
 	EINTERNAL      = "internal"               // a bug or an unexpected failure; details stay in the log

@@ -35,6 +35,12 @@ func New(db *store.DB, cfg config.Config, logger *slog.Logger) (*Server, error) 
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	// The client address (rate limits, logs) is the TCP peer unless the
+	// operator says a proxy of theirs sets X-Forwarded-For.
+	e.IPExtractor = echo.ExtractIPDirect()
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
 	e.Use(
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: s.logPanic}),
 		middleware.RequestID(),
@@ -45,16 +51,12 @@ func New(db *store.DB, cfg config.Config, logger *slog.Logger) (*Server, error) 
 			LogValuesFunc: s.logRequest,
 		}),
 		middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}),
-		middleware.CORSWithConfig(middleware.CORSConfig{
-			// Reads are public data for any web client. Writes are not
-			// allowed cross-origin: a page on another site must not be able
-			// to spend a token that a browser extension or proxy injects.
-			AllowOrigins:  []string{"*"},
-			AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
-			ExposeHeaders: []string{"ETag", "Link", "Location", "Content-Crs", echo.HeaderXRequestID},
-		}),
+		corsMiddleware(cfg),
+		securityHeaders(cfg),
+		rateLimit(cfg),
 		middleware.BodyLimit(formatInt(cfg.MaxBodyBytes)+"B"),
 		s.authenticate,
+		s.writeOriginGuard,
 	)
 	s.routes()
 	return s, nil

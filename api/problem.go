@@ -44,6 +44,8 @@ func statusOf(code string) int {
 		return http.StatusForbidden
 	case eventmap.EMEDIATYPE:
 		return http.StatusUnsupportedMediaType
+	case eventmap.ERATELIMIT:
+		return http.StatusTooManyRequests
 	case eventmap.EUNAVAILABLE, eventmap.ETIMEOUT:
 		return http.StatusServiceUnavailable
 	default:
@@ -87,8 +89,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if p.Status >= 500 {
 		s.log.Error("request failed", "request_id", p.RequestID, "status", p.Status, "err", err)
 	}
-	if p.Status == http.StatusServiceUnavailable && eventmap.ErrorCode(err) == eventmap.EUNAVAILABLE {
+	switch {
+	case p.Status == http.StatusServiceUnavailable && eventmap.ErrorCode(err) == eventmap.EUNAVAILABLE:
 		c.Response().Header().Set("Retry-After", "5")
+	case p.Status == http.StatusTooManyRequests:
+		c.Response().Header().Set("Retry-After", "1")
 	}
 	if p.Status == http.StatusUnauthorized {
 		// RFC 6750: say which scheme is expected, and whether the token

@@ -19,21 +19,27 @@ import (
 
 // Config holds every setting of the service.
 type Config struct {
-	Addr             string        // listen address
-	PublicURL        string        // base URL for links when behind a proxy; empty: from the request
-	DatabaseURL      string        // PostgreSQL connection URL
-	DBMaxConns       int           // connection pool size per process
-	StatementTimeout time.Duration // server-side limit on every query
-	RequestTimeout   time.Duration // limit on a whole read request
-	DefaultLimit     int           // items per page when the client gives no limit
-	MaxLimit         int           // larger limits are clamped to this (OGC API rule)
-	CountLimit       int           // numberMatched is given up to this many matches; 0: never counted
-	MaxBodyBytes     int64         // request body cap
-	IdempotencyTTL   time.Duration // how long an Idempotency-Key replays its first response
-	TileURL          string        // raster basemap template for the map; empty: offline outline only
-	TileAttribution  string
-	LogLevel         slog.Level
-	LogFormat        string // json or text
+	Addr              string        // listen address
+	PublicURL         string        // base URL for links when behind a proxy; empty: from the request
+	DatabaseURL       string        // PostgreSQL connection URL
+	DBMaxConns        int           // connection pool size per process
+	StatementTimeout  time.Duration // server-side limit on every query
+	RequestTimeout    time.Duration // limit on a whole read request
+	DefaultLimit      int           // items per page when the client gives no limit
+	MaxLimit          int           // larger limits are clamped to this (OGC API rule)
+	CountLimit        int           // numberMatched is given up to this many matches; 0: never counted
+	MaxBodyBytes      int64         // request body cap
+	IdempotencyTTL    time.Duration // how long an Idempotency-Key replays its first response
+	CORSOrigins       []string      // origins whose pages may read cross-origin; "*" for any
+	CORSWriteOrigins  []string      // origins whose pages may write cross-origin; none by default
+	RateLimit         float64       // requests per second per client (0: no limit)
+	RateBurst         int           // requests a client may send at once above the rate
+	TrustProxy        bool          // take the client address from X-Forwarded-For (only behind a proxy you run)
+	ReadHeaderTimeout time.Duration // slow clients are cut off after this while sending headers
+	TileURL           string        // raster basemap template for the map; empty: offline outline only
+	TileAttribution   string
+	LogLevel          slog.Level
+	LogFormat         string // json or text
 }
 
 // setting describes one configuration value: its flag, its environment
@@ -76,6 +82,26 @@ func settings() []setting {
 		{"count-limit", "EVENTMAP_COUNT_LIMIT", "100000", "items pages say numberMatched when at most this many events match (counting stops here, so it stays cheap); 0 never counts", intSetter(0, 100_000_000, func(c *Config, n int) { c.CountLimit = n })},
 		{"max-body-bytes", "EVENTMAP_MAX_BODY_BYTES", "1048576", "largest request body in bytes", intSetter(1, 1<<30, func(c *Config, n int) { c.MaxBodyBytes = int64(n) })},
 		{"idempotency-ttl", "EVENTMAP_IDEMPOTENCY_TTL", "24h", "how long a POST's Idempotency-Key replays the first response; after that the key is forgotten", durationSetter(func(c *Config, d time.Duration) { c.IdempotencyTTL = d })},
+		{"cors-origins", "EVENTMAP_CORS_ORIGINS", "*", "comma-separated origins whose web pages may read the API (* for any: the data is public)", originsSetter(func(c *Config, o []string) { c.CORSOrigins = o })},
+		{"cors-write-origins", "EVENTMAP_CORS_WRITE_ORIGINS", "", "comma-separated origins whose web pages may write (POST/PUT/PATCH/DELETE); empty: writes only from non-browser clients and this server's own pages", originsSetter(func(c *Config, o []string) { c.CORSWriteOrigins = o })},
+		{"rate-limit", "EVENTMAP_RATE_LIMIT", "50", "requests per second per client address, per replica (0 turns the limit off); excess gets 429 with Retry-After", func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f > 1e6 {
+				return errors.New("must be a number from 0 to 1000000")
+			}
+			c.RateLimit = f
+			return nil
+		}},
+		{"rate-burst", "EVENTMAP_RATE_BURST", "100", "requests a client may send at once before the rate applies (a map page load is about 15)", intSetter(1, 1_000_000, func(c *Config, n int) { c.RateBurst = n })},
+		{"trust-proxy", "EVENTMAP_TRUST_PROXY", "false", "true behind a reverse proxy you run: the client address for rate limits and logs comes from X-Forwarded-For, which clients could otherwise forge", func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errors.New("must be true or false")
+			}
+			c.TrustProxy = b
+			return nil
+		}},
+		{"read-header-timeout", "EVENTMAP_READ_HEADER_TIMEOUT", "10s", "a client that has not sent its request headers by then is disconnected (slow-loris)", durationSetter(func(c *Config, d time.Duration) { c.ReadHeaderTimeout = d })},
 		{"tile-url", "EVENTMAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "raster tile URL template for the map; empty for the bundled offline outline only", func(c *Config, v string) error {
 			c.TileURL = v
 			return nil
@@ -152,6 +178,29 @@ func intSetter(min, max int, set func(*Config, int)) func(*Config, string) error
 			return fmt.Errorf("must be an integer from %d to %d", min, max)
 		}
 		set(c, n)
+		return nil
+	}
+}
+
+// originsSetter reads a comma-separated list of origins: "*" alone, or
+// scheme://host[:port] values as browsers send them in Origin.
+func originsSetter(set func(*Config, []string)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var out []string
+		for _, o := range strings.Split(v, ",") {
+			o = strings.TrimSpace(o)
+			if o == "" {
+				continue
+			}
+			if o != "*" {
+				u, err := url.Parse(o)
+				if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+					return fmt.Errorf("%q is not an origin such as https://example.org", o)
+				}
+			}
+			out = append(out, strings.TrimRight(o, "/"))
+		}
+		set(c, out)
 		return nil
 	}
 }

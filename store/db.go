@@ -70,7 +70,31 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: unable to reach database: %w", err)
 	}
+	if err := checkPoolFits(pingCtx, db, o.MaxOpenConns); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return &DB{db: db}, nil
+}
+
+// checkPoolFits refuses a pool larger than the connections the server
+// lets ordinary users open: such a pool fails under load with "too many
+// clients" instead of queueing requests in Go. (Several replicas must
+// together stay below it; that sum is the operator's to keep, see README.)
+func checkPoolFits(ctx context.Context, db *sql.DB, pool int) error {
+	if pool <= 0 {
+		return nil
+	}
+	var available int
+	err := db.QueryRowContext(ctx, `
+		SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int`).Scan(&available)
+	if err != nil {
+		return fmt.Errorf("store: unable to read max_connections: %w", err)
+	}
+	if pool > available {
+		return fmt.Errorf("store: a pool of %d connections (EVENTMAP_DB_MAX_CONNS) exceeds the %d the database allows (max_connections minus superuser_reserved_connections)", pool, available)
+	}
+	return nil
 }
 
 // Close closes every connection in the pool.

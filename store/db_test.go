@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,4 +36,21 @@ func TestStatementTimeoutStopsSlowQueries(t *testing.T) {
 	if setting, err := db.QueryString(ctx, `SHOW TimeZone`); err != nil || setting != "UTC" {
 		t.Errorf("TimeZone = %q, %v; want UTC", setting, err)
 	}
+}
+
+// A pool bigger than the database's connection limit would fail under load
+// with "too many clients"; it is refused at start-up instead.
+func TestPoolMustFitMaxConnections(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := testdb.New(t)
+	_, err := store.Open(ctx, store.Options{URL: url, MaxOpenConns: 100000})
+	if err == nil || !strings.Contains(err.Error(), "max_connections") {
+		t.Fatalf("a 100000-connection pool opened: %v", err)
+	}
+	db, err := store.Open(ctx, store.Options{URL: url, MaxOpenConns: 5})
+	if err != nil {
+		t.Fatalf("a 5-connection pool: %v", err)
+	}
+	db.Close()
 }

@@ -45,7 +45,7 @@ func serve(ctx context.Context, e env, args []string) error {
 	}
 	hs := &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       60 * time.Second,
 		// Long enough for a large page to stream to a slow client; the
 		// request timeout bounds the database side.
