@@ -31,6 +31,11 @@ func checkParams(q url.Values, allowed ...string) error {
 		if len(q[k]) > 1 {
 			return eventmap.Invalid(k, "given more than once")
 		}
+		// PostgreSQL text holds neither NUL nor invalid UTF-8; refusing
+		// them here makes them the client's 400, not a database error.
+		if v := q[k][0]; !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			return eventmap.Invalid(k, "must be UTF-8 text without NUL characters")
+		}
 	}
 	return nil
 }
