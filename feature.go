@@ -174,6 +174,24 @@ func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
 			bad(fmt.Sprintf("properties.sources[%d].url", i), "must be an absolute http(s) URL, got %q", s.URL)
 		}
 	}
+	// JSON may carry \u0000; PostgreSQL text cannot hold it.
+	noNUL := func(field, v string) {
+		if strings.ContainsRune(v, 0) {
+			bad(field, "must not contain NUL (\\u0000) characters")
+		}
+	}
+	for _, f := range [][2]string{{"title", ev.Title}, {"summary", ev.Summary}, {"place", ev.Place}, {"admin1", ev.Admin1}} {
+		noNUL("properties."+f[0], f[1])
+	}
+	for i, tag := range ev.Tags {
+		noNUL(fmt.Sprintf("properties.tags[%d]", i), tag)
+	}
+	for i, a := range ev.Actors {
+		noNUL(fmt.Sprintf("properties.actors[%d].name", i), a.Name)
+	}
+	for i, src := range ev.Sources {
+		noNUL(fmt.Sprintf("properties.sources[%d]", i), src.URL+src.Publisher+src.Title+src.Excerpt)
+	}
 	if len(errs) > 0 {
 		detail := errs[0].Field + ": " + errs[0].Rule
 		if len(errs) > 1 {

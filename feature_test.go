@@ -1,8 +1,10 @@
 package eventmap_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"eventmap"
 	"eventmap/geo"
@@ -80,4 +82,45 @@ func TestDecodeFeaturePropertiesMustBeAnObject(t *testing.T) {
 			t.Errorf("properties %s: error %v, want properties: must be a JSON object first", props, err)
 		}
 	}
+}
+
+// FuzzDecodeFeature: whatever the decoder is given, it never panics, and
+// an event it accepts keeps every rule the database also enforces, so an
+// accepted body never fails later as a database error.
+func FuzzDecodeFeature(f *testing.F) {
+	f.Add(validFeature)
+	for _, s := range []string{`{}`, `[]`, `null`, `"x"`, `{"type":"Feature"}`, `{"type":"Feature","geometry":null,"properties":null}`,
+		strings.Replace(validFeature, `"fatalities":null`, `"fatalities":-1`, 1),
+		strings.Replace(validFeature, `"title":"Raid in Dumayr"`, `"title":"\u0000"`, 1),
+		strings.Replace(validFeature, `"SYR"`, `"syr"`, 1),
+		strings.Replace(validFeature, `2025-10-19T03:00:00+03:00`, `2025-13-45T99:00:00Z`, 1),
+		strings.Replace(validFeature, `"properties":{`, `"properties":{"version":1,`, 1),
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ev, err := eventmap.DecodeFeature([]byte(s), geo.DefaultLimits)
+		if err != nil {
+			if eventmap.ErrorCode(err) != eventmap.EINVALID {
+				t.Fatalf("error %v is not EINVALID", err)
+			}
+			return
+		}
+		switch {
+		case ev.Geometry == nil:
+			t.Fatal("accepted without a geometry")
+		case ev.Title == "" || len(ev.Title) > 500:
+			t.Fatalf("accepted title %q", ev.Title)
+		case !slices.Contains(eventmap.EventTypes, ev.Type) || !slices.Contains(eventmap.Statuses, ev.Status) ||
+			!slices.Contains(eventmap.Visibilities, ev.Visibility) || !slices.Contains(eventmap.TimePrecisions, ev.TimePrecision) ||
+			!slices.Contains(eventmap.GeoPrecisions, ev.GeoPrecision):
+			t.Fatalf("accepted an enum outside its list: %+v", ev)
+		case ev.Fatalities != nil && *ev.Fatalities < 0, ev.CivilianFatalities != nil && *ev.CivilianFatalities < 0:
+			t.Fatal("accepted a negative count")
+		case ev.OccurredAt.IsZero():
+			t.Fatal("accepted without occurred_at")
+		case !utf8.ValidString(ev.Title + ev.Summary + ev.Place) || strings.ContainsRune(ev.Title+ev.Summary+ev.Place+ev.Admin1, 0):
+			t.Fatalf("accepted text PostgreSQL cannot store: %q", ev.Title)
+		}
+	})
 }

@@ -204,6 +204,7 @@ func TestWriteRejectsBadInput(t *testing.T) {
 		{"no content type", newEvent, "-", 415, "Content-Type"},
 		{"malformed JSON", `{"type":"Feature",`, "", 400, "body"},
 		{"JSON syntax error", `{"type":"Feature" "x"}`, "", 400, "body"},
+		{"NUL in the title", edit(`"Clash near Palmyra"`, `"Clash\u0000near Palmyra"`), "", 400, "properties.title"},
 		{"invalid UTF-8", edit(`"Clash near Palmyra"`, "\"Clash near Palmyra\xff\""), "", 400, "body"},
 		{"not a Feature", edit(`"type":"Feature"`, `"type":"FeatureCollection"`), "", 400, "type"},
 		{"no geometry", edit(point, `null`), "", 400, "geometry"},
