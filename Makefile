@@ -3,7 +3,7 @@
 #   make test   run the whole test suite (what CI runs)
 # Both bring up the project's own PostGIS under .data/pg when needed.
 
-.PHONY: run test build vet bench fuzz db db-stop db-url vendor-js clean
+.PHONY: run test build vet bench chaos fuzz db db-stop db-url vendor-js clean
 
 run:
 	@bash scripts/run.sh
@@ -25,6 +25,12 @@ BENCHTIME ?= 3s
 bench:
 	bash scripts/pg.sh ensure
 	EVENTMAP_TEST_DATABASE_URL="$$(bash scripts/pg.sh url postgres)" go test -run '^$$' -bench . -benchtime $(BENCHTIME) ./...
+
+# The durability scenario in full: 50 writers for 60 s while PostgreSQL is
+# stopped, crashed and the server restarted (make test runs a short form).
+chaos:
+	bash scripts/pg.sh ensure
+	EVENTMAP_CHAOS=long EVENTMAP_TEST_DATABASE_URL="$$(bash scripts/pg.sh url postgres)" go test -count=1 -run TestWritesSurviveRestarts -v -timeout 15m ./e2e
 
 # Longer fuzzing of the input parsers than the seed-corpus run in `make test`.
 FUZZTIME ?= 1m

@@ -93,10 +93,16 @@ func eventmap(t *testing.T, dbURL string, args ...string) string {
 	return string(out)
 }
 
-// startServe starts `eventmap serve` on a free port; it is stopped when t ends.
+// startServe starts `eventmap serve` on a free port (or the EVENTMAP_ADDR
+// given in env); it is stopped when t ends.
 func startServe(t *testing.T, dbURL string, env ...string) *server {
 	t.Helper()
 	addr := freeAddr(t)
+	for _, kv := range env {
+		if a, ok := strings.CutPrefix(kv, "EVENTMAP_ADDR="); ok {
+			addr = a // a restart that must keep its address
+		}
+	}
 	cmd := exec.Command(binary, "serve")
 	cmd.Env = append(os.Environ(), append([]string{"DATABASE_URL=" + dbURL, "EVENTMAP_ADDR=" + addr}, env...)...)
 	s := &server{URL: "http://" + addr, cmd: cmd, out: &syncBuffer{}, done: make(chan error, 1)}

@@ -15,7 +15,7 @@
 #   scripts/pg.sh ensure          install packages if needed, init, start, create db
 #   scripts/pg.sh url [DBNAME]    print a postgres:// URL (default db: eventmap)
 #   scripts/pg.sh status          print running/stopped, port, data dir
-#   scripts/pg.sh stop            fast shutdown if running
+#   scripts/pg.sh stop [immediate] fast (or immediate: crash-like) shutdown if running
 #   scripts/pg.sh destroy         stop and delete the cluster directory
 #   scripts/pg.sh psql [ARGS...]  ensure, then run psql against the eventmap db
 #
@@ -463,6 +463,10 @@ cmd_status() {
 }
 
 cmd_stop() {
+	# fast (default) ends sessions cleanly; immediate is a crash, as after a
+	# power cut: the next start replays the WAL (the chaos test uses both).
+	local mode=${1:-fast}
+	[[ $mode == fast || $mode == immediate ]] || die "stop: mode must be fast or immediate, not $mode"
 	if ! resolve_existing_dir || ! is_initialised; then
 		log "no cluster at $DIR; nothing to stop"
 		return 0
@@ -473,8 +477,8 @@ cmd_stop() {
 	fi
 	take_lock
 	find_client_bindir
-	log "stopping PostgreSQL ($DIR)"
-	as_pg "$BINDIR/pg_ctl" -D "$PGDATA_DIR" -m fast -w -t 60 -s stop >&2
+	log "stopping PostgreSQL ($DIR, $mode)"
+	as_pg "$BINDIR/pg_ctl" -D "$PGDATA_DIR" -m "$mode" -w -t 60 -s stop >&2
 }
 
 cmd_destroy() {
@@ -513,7 +517,7 @@ usage: scripts/pg.sh COMMAND [ARGS]
                   project cluster, create database "eventmap"; idempotent
   url [DBNAME]    print postgres://eventmap:...@127.0.0.1:PORT/DBNAME?sslmode=disable
   status          print running/stopped, port and data directory
-  stop            fast shutdown
+  stop [immediate] fast shutdown (immediate: like a crash; the next start replays the WAL)
   destroy         stop and delete the cluster directory
   psql [ARGS]     run psql against the eventmap database
 
@@ -528,7 +532,7 @@ main() {
 	ensure) cmd_ensure ;;
 	url) cmd_url "$@" ;;
 	status) cmd_status ;;
-	stop) cmd_stop ;;
+	stop) cmd_stop "$@" ;;
 	destroy) cmd_destroy ;;
 	psql) cmd_psql "$@" ;;
 	-h | --help | help)

@@ -9,6 +9,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -144,7 +145,9 @@ func isConnRefused(err error) bool {
 	return errors.As(err, &opErr) ||
 		errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, driver.ErrBadConn)
+		errors.Is(err, driver.ErrBadConn) ||
+		// The server went away in the middle of a reply.
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 // unavailableClasses are SQLSTATE classes that mean the database cannot
