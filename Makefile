@@ -35,15 +35,8 @@ chaos:
 # Longer fuzzing of the input parsers than the seed-corpus run in `make test`.
 FUZZTIME ?= 1m
 fuzz:
-	go test ./geo -run '^$$' -fuzz FuzzParseBBox -fuzztime $(FUZZTIME)
-	go test ./geo -run '^$$' -fuzz FuzzParseDatetime -fuzztime $(FUZZTIME)
-	go test ./geo -run '^$$' -fuzz FuzzParseGeometry -fuzztime $(FUZZTIME)
-	go test ./geo -run '^$$' -fuzz FuzzParseBBoxIn -fuzztime $(FUZZTIME)
-	go test ./cql2 -run '^$$' -fuzz FuzzParseText -fuzztime $(FUZZTIME)
-	go test ./cql2 -run '^$$' -fuzz FuzzParseJSON -fuzztime $(FUZZTIME)
-	go test ./store -run '^$$' -fuzz FuzzDecodeCursor -fuzztime $(FUZZTIME)
 	bash scripts/pg.sh ensure
-	EVENTMAP_TEST_DATABASE_URL="$$(bash scripts/pg.sh url postgres)" go test ./store -run '^$$' -fuzz FuzzValidateGeometry -fuzztime $(FUZZTIME)
+	EVENTMAP_TEST_DATABASE_URL="$$(bash scripts/pg.sh url postgres)" FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh
 
 db:
 	@bash scripts/pg.sh ensure && bash scripts/pg.sh status

@@ -1,11 +1,13 @@
 package api_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"eventmap/config"
 )
@@ -156,6 +158,25 @@ func TestRateLimit(t *testing.T) {
 		r := request(t, "GET", proxied.URL+"/collections", "X-Forwarded-For", "192.0.2."+string(rune('0'+i)))
 		if r.status != 200 {
 			t.Errorf("behind a trusted proxy, client %d was limited", i)
+		}
+	}
+}
+
+// A flood of query parameters costs one 400, not a scan per parameter.
+func TestQueryParameterFlood(t *testing.T) {
+	t.Parallel()
+	ts, _ := newServer(t)
+	var unknown, repeated strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&unknown, "&p%d=1", i)
+		repeated.WriteString("&type=raid")
+	}
+	for name, q := range map[string]string{"unknown": unknown.String(), "repeated": repeated.String()} {
+		start := time.Now()
+		r := get(t, ts.URL+"/collections/events/items?limit=1"+q)
+		p := decodeProblem(t, r, 400)
+		if len(p.Errors) != 1 || time.Since(start) > time.Second {
+			t.Errorf("%s: %d errors in %v", name, len(p.Errors), time.Since(start))
 		}
 	}
 }

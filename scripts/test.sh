@@ -22,3 +22,6 @@ echo "test: go test" >&2
 # -count=1: results depend on the database, never reuse cached passes.
 # -race: handlers, streaming and the pool run concurrently; catch data races.
 go test -count=1 -race -timeout 20m "$@" ./...
+
+echo "test: a short fuzz run of every parser of outside input" >&2
+FUZZTIME=${FUZZTIME:-3s} bash scripts/fuzz.sh
