@@ -66,6 +66,7 @@ func TestVisibilityMatrix(t *testing.T) {
 				check("history", w.do(t, "GET", item(ev.id)+"/revisions", c.token, ""), contains)
 				check("items", w.do(t, "GET", "/collections/events/items?limit=100", c.token, ""), contains)
 				check("items as of now", w.do(t, "GET", "/collections/events/items?limit=100&as_of=2030-01-01T00:00:00Z", c.token, ""), contains)
+				check("items, walked page by page", w.walkPages(t, "/collections/events/items?limit=2&sortby=-occurred_at", c.token), contains)
 				check("items as CSV", w.do(t, "GET", "/collections/events/items?limit=100&f=csv", c.token, ""), contains)
 				check("items as HTML", w.do(t, "GET", "/collections/events/items?limit=100&f=html", c.token, ""), contains)
 
@@ -105,4 +106,24 @@ func TestVisibilityMatrix(t *testing.T) {
 			t.Errorf("restricted: %q; unknown: %q", sa, sb)
 		}
 	})
+}
+
+// walkPages follows next links from path and returns one response whose
+// body holds every page's body, so "contains" asks about the whole walk.
+func (w *writeEnv) walkPages(t *testing.T, path, token string) response {
+	t.Helper()
+	var all []byte
+	var last response
+	for i := 0; path != "" && i < 20; i++ {
+		last = w.do(t, "GET", path, token, "")
+		if last.status != http.StatusOK {
+			return last
+		}
+		all = append(all, last.body...)
+		var fc featureCollection
+		_ = json.Unmarshal(last.body, &fc)
+		path = strings.TrimPrefix(linkHref(fc, "next"), w.ts.URL)
+	}
+	last.body = all
+	return last
 }
