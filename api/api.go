@@ -53,7 +53,8 @@ func New(db *store.DB, cfg config.Config, logger *slog.Logger) (*Server, error) 
 			AllowMethods:  []string{http.MethodGet, http.MethodHead, http.MethodOptions},
 			ExposeHeaders: []string{"ETag", "Link", "Location", "Content-Crs", echo.HeaderXRequestID},
 		}),
-		middleware.BodyLimit(formatInt(cfg.MaxBodyBytes)+"B"),
+		// Imports are whole files, capped by their own limit (import.go).
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: formatInt(cfg.MaxBodyBytes) + "B", Skipper: isImport}),
 		s.authenticate,
 	)
 	s.routes()

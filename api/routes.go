@@ -33,6 +33,8 @@ func (s *Server) routes() {
 	s.echo.PUT("/collections/events/items/:id", s.replaceHandler)
 	s.echo.PATCH("/collections/events/items/:id", s.patchHandler)
 	s.echo.DELETE("/collections/events/items/:id", s.deleteHandler)
+	// Bulk import of a whole file (role editor); see import.go.
+	s.echo.POST(importPath, s.importHandler)
 
 	get("/map", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/map/") })
 	get("/map/config.json", s.mapConfigHandler)
