@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	get("/collections/events/items", s.itemsHandler)
 	get("/collections/events/items/:id", s.itemHandler)
 	get("/collections/events/items/:id/revisions", s.revisionsHandler)
+	get("/collections/events/deletions", s.deletionsHandler)
 
 	// Writes (OGC API - Features Part 4), for token holders; see write.go.
 	s.echo.POST("/collections/events/items", s.createHandler)
