@@ -384,9 +384,17 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 		ev.Extra = nil
 	}
 	errs = append(errs, checkID(ev)...)
+	// A column already reported (a bad code, an unknown type) is not
+	// reported again for the empty value it left behind.
+	reported := map[string]bool{}
+	for _, fe := range errs {
+		reported[fe.Field] = true
+	}
+	reported["type"] = reported["type"] || reported["event_type"] || reported["sub_event_type"]
+	reported["iso"] = reported["iso"] || reported["country"]
 	for _, fe := range ev.Check() {
 		fe.Field = csvField(fe.Field)
-		if !slices.Contains(errs, fe) {
+		if !reported[fe.Field] {
 			errs = append(errs, fe)
 		}
 	}
@@ -420,8 +428,6 @@ func csvField(f string) string {
 		return "iso"
 	case "external_id":
 		return "event_id_cnty"
-	case "time_precision":
-		return "time_precision/occurred_precision"
 	case "geometry":
 		return "latitude/longitude"
 	}
