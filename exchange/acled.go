@@ -166,9 +166,11 @@ func newCSVReader(r io.Reader) (*csvReader, error) {
 	return c, nil
 }
 
+// extraKey tells whether an unknown column can be kept in extra, by the
+// event rules themselves.
 func extraKey(s string) bool {
 	ev := eventmap.Event{Extra: map[string]string{s: ""}}
-	return len(ev.Check()) == 0 || ev.Check()[0].Field != "properties.extra"
+	return !slices.ContainsFunc(ev.Check(), func(fe eventmap.FieldError) bool { return fe.Field == "properties.extra" })
 }
 
 func (c *csvReader) Unit() string { return "line" }
