@@ -362,7 +362,6 @@ func countEvents(t *testing.T, db *store.DB) int {
 	return n
 }
 
-
 func asError(t *testing.T, err error) *eventmap.Error {
 	t.Helper()
 	var e *eventmap.Error
