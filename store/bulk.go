@@ -91,7 +91,17 @@ func (db *DB) Import(ctx context.Context, next func() (ImportRow, error), o Impo
 		o.MaxErrors = 1000
 	}
 	var res ImportResult
-	tx, err := db.db.BeginTx(ctx, nil)
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return res, wrapErr(err, "connect for import")
+	}
+	defer conn.Close()
+	// The staging table lives in the session's temp buffers (8 MB by
+	// default): too small, and every set-based step below reads it back
+	// from disk. The setting only takes before a session's first temp
+	// table; a session that already imported keeps what it got then.
+	_, _ = conn.ExecContext(ctx, `SET temp_buffers = '256MB'`)
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return res, wrapErr(err, "begin import")
 	}
@@ -226,7 +236,7 @@ func checkStaged(ctx context.Context, tx *sql.Tx, res *ImportResult, o ImportOpt
 	if _, err := tx.ExecContext(ctx, `UPDATE import_rows SET geom = ST_GeomFromWKB(wkb, 4326)`); err != nil {
 		return wrapErr(err, "read staged geometries")
 	}
-	if _, err := tx.ExecContext(ctx, `ANALYZE import_rows`); err != nil {
+	if _, err := tx.ExecContext(ctx, `ANALYZE import_rows (line, id, external_id)`); err != nil {
 		return wrapErr(err, "analyze staged rows")
 	}
 	rows, err := tx.QueryContext(ctx, `
@@ -299,6 +309,10 @@ func writeStaged(ctx context.Context, tx *sql.Tx, res *ImportResult, o ImportOpt
 			UPDATE import_rows r SET eid = e.id, action = CASE WHEN e.deleted_at IS NULL THEN 'match' ELSE 'deleted' END
 			FROM events e WHERE r.eid IS NULL AND r.id IS NOT NULL AND e.id = r.id`},
 		{"new ids", `UPDATE import_rows SET eid = COALESCE(id, gen_random_uuid()), action = 'create' WHERE eid IS NULL`},
+		// Fresh statistics, or the planner takes the staging table for
+		// empty and joins it row by row.
+		{"index staged rows", `CREATE INDEX ON import_rows (eid)`},
+		{"analyze staged rows", `ANALYZE import_rows (eid, action)`},
 		// Only real changes bump the version and write a revision, so
 		// importing the same file twice changes nothing the second time.
 		{"compare", `
