@@ -86,4 +86,3 @@ func TestExportIsReadableByOGR(t *testing.T) {
 		}
 	})
 }
-

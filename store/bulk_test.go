@@ -6,9 +6,13 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"eventmap"
 	"eventmap/api"
@@ -369,4 +373,111 @@ func asError(t *testing.T, err error) *eventmap.Error {
 		t.Fatalf("error %v is not an *eventmap.Error", err)
 	}
 	return e
+}
+
+// endless offers size bytes: head, then fill repeated, without holding
+// them: a "2 GB file" that costs nothing to make.
+type endless struct {
+	head      []byte
+	fill      []byte
+	size, off int64
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.off >= e.size {
+		return 0, io.EOF
+	}
+	n := 0
+	for n < len(p) && e.off < e.size {
+		var b byte
+		if e.off < int64(len(e.head)) {
+			b = e.head[e.off]
+		} else {
+			b = e.fill[(e.off-int64(len(e.head)))%int64(len(e.fill))]
+		}
+		p[n] = b
+		n++
+		e.off++
+	}
+	return n, nil
+}
+
+// peakHeap samples the heap while fn runs.
+func peakHeap(fn func()) uint64 {
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > peak.Load() {
+				peak.Store(m.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	fn()
+	close(stop)
+	<-done
+	return peak.Load()
+}
+
+// A 2 GB file whose one field or line never ends is refused after a few
+// megabytes with an error naming where, instead of being read into
+// memory; a long file of bad rows keeps only the first 1000 errors.
+func TestImportHugeFilesInBoundedMemory(t *testing.T) {
+	t.Parallel()
+	db := testdb.Open(t)
+	header := strings.Join(exchange.ACLEDColumns, ",") + "\n"
+	const twoGB = 2 << 30
+	cases := []struct {
+		name   string
+		format exchange.Format
+		src    *endless
+		field  string
+	}{
+		{"CSV with an unclosed quote", exchange.CSV, &endless{head: []byte(header + `SYR1,"`), fill: []byte("la la, la\n"), size: twoGB}, "line 2"},
+		{"NDJSON line without end", exchange.NDJSON, &endless{head: []byte(`{"type":"Feature","properties":{"title":"`), fill: []byte("aaaa"), size: twoGB}, "line 1"},
+		{"GeoJSON Feature without end", exchange.GeoJSON, &endless{head: []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"summary":"`), fill: []byte("bbbb"), size: twoGB}, "feature 1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var err error
+			peak := peakHeap(func() {
+				_, err = importBytes(t, db, c.src, "huge", api.ImportRequest{Format: c.format})
+			})
+			e := asError(t, err)
+			if len(e.Errors) == 0 || e.Errors[0].Field != c.field || !strings.Contains(e.Errors[0].Rule, "longer than") {
+				t.Errorf("error %+v, want %s: ... longer than ...", e.Errors, c.field)
+			}
+			if c.src.off > 16<<20 {
+				t.Errorf("read %d MB of the file before refusing it", c.src.off>>20)
+			}
+			if peak > 100<<20 {
+				t.Errorf("peak heap %d MB", peak>>20)
+			}
+		})
+	}
+	t.Run("many bad rows", func(t *testing.T) {
+		bad := "X,not a date,2025,1,Political violence,Battles,Armed clash,A,,1,B,,2,12,,760,Middle East,Syria,Homs,,,Homs,34.73,36.71,1,SOHR,National,note,0,,1\n"
+		src := &endless{head: []byte(header), fill: []byte(bad), size: int64(len(header) + 200_000*len(bad))}
+		var rep *exchange.Report
+		var err error
+		peak := peakHeap(func() { rep, err = importBytes(t, db, src, "bad", api.ImportRequest{Format: exchange.CSV}) })
+		if err == nil || rep.Rejected != 200_000 || len(rep.Errors) != 1000 || rep.ErrorsOmitted != 199_000 {
+			t.Errorf("%v: rejected %d, %d errors kept, %d omitted", err, rep.Rejected, len(rep.Errors), rep.ErrorsOmitted)
+		}
+		if peak > 100<<20 {
+			t.Errorf("peak heap %d MB", peak>>20)
+		}
+		if n := countEvents(t, db); n != 0 {
+			t.Errorf("%d events imported from a refused file", n)
+		}
+	})
 }
