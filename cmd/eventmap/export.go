@@ -6,9 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"eventmap/api"
 	"eventmap/config"
@@ -64,7 +67,7 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 	})
 	filter, err := api.ParseFilter(q, *restricted)
 	if err != nil {
-		return fmt.Errorf("export: --%w", err)
+		return fmt.Errorf("export: %w", err)
 	}
 	db, err := openMigrated(ctx, cfg, e)
 	if err != nil {
@@ -81,7 +84,11 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 		defer file.Close()
 		out = file
 	}
-	cite := exchange.Citation{Query: q.Encode(), Source: "eventmap export"}
+	var selection []string
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		selection = append(selection, "--"+k+" "+q.Get(k))
+	}
+	cite := exchange.Citation{Query: strings.Join(selection, " "), Source: "eventmap export"}
 	var w exchange.Writer
 	var step func(int64)
 	var done func()
