@@ -40,6 +40,13 @@ type Event struct {
 	Tags               []string
 	Actors             []EventActor
 	Sources            []EventSource
+	// ExternalID is the event's id in the dataset it was imported from
+	// (ACLED's event_id_cnty); a re-import updates the event it names.
+	ExternalID string
+	// Extra holds source-dataset fields this model has no column for
+	// (ACLED's sub_event_type, inter1, admin2 ...), kept so that an
+	// export gives them back unchanged.
+	Extra map[string]string
 }
 
 // EventActor links an actor to an event in one role.

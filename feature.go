@@ -27,22 +27,24 @@ type featureIn struct {
 }
 
 type propertiesIn struct {
-	Type               string        `json:"type"`
-	Title              string        `json:"title"`
-	Summary            string        `json:"summary"`
-	OccurredAt         string        `json:"occurred_at"`
-	TimePrecision      string        `json:"time_precision"`
-	Place              string        `json:"place"`
-	Admin1             string        `json:"admin1"`
-	Country            string        `json:"country"`
-	GeoPrecision       string        `json:"geo_precision"`
-	Fatalities         *int          `json:"fatalities"`
-	CivilianFatalities *int          `json:"civilian_fatalities"`
-	Status             string        `json:"status"`
-	Visibility         string        `json:"visibility"`
-	Tags               []string      `json:"tags"`
-	Actors             []EventActor  `json:"actors"`
-	Sources            []EventSource `json:"sources"`
+	Type               string            `json:"type"`
+	Title              string            `json:"title"`
+	Summary            string            `json:"summary"`
+	OccurredAt         string            `json:"occurred_at"`
+	TimePrecision      string            `json:"time_precision"`
+	Place              string            `json:"place"`
+	Admin1             string            `json:"admin1"`
+	Country            string            `json:"country"`
+	GeoPrecision       string            `json:"geo_precision"`
+	Fatalities         *int              `json:"fatalities"`
+	CivilianFatalities *int              `json:"civilian_fatalities"`
+	Status             string            `json:"status"`
+	Visibility         string            `json:"visibility"`
+	Tags               []string          `json:"tags"`
+	Actors             []EventActor      `json:"actors"`
+	Sources            []EventSource     `json:"sources"`
+	ExternalID         *string           `json:"external_id"`
+	Extra              map[string]string `json:"extra"`
 }
 
 // serverOwned are properties clients read but may not write: sending one is
@@ -55,6 +57,18 @@ var countryCode = regexp.MustCompile(`^[A-Z]{3}$`)
 // rule that can be checked without the database. All broken rules are
 // reported together, each naming its field.
 func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
+	return decodeFeature(raw, lim, false)
+}
+
+// DecodeImportedFeature is DecodeFeature for a Feature read from a file,
+// typically one this service exported: the server-owned properties it
+// carries (version, updated_at) describe the exported copy and are
+// ignored instead of refused.
+func DecodeImportedFeature(raw []byte, lim geo.Limits) (*Event, error) {
+	return decodeFeature(raw, lim, true)
+}
+
+func decodeFeature(raw []byte, lim geo.Limits, ignoreOwned bool) (*Event, error) {
 	if !utf8.Valid(raw) {
 		return nil, Invalid("body", "must be UTF-8 text (RFC 8259): bad bytes would be stored as U+FFFD, changing what was sent")
 	}
@@ -90,7 +104,7 @@ func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
 		bad("properties", "must be a JSON object")
 	}
 	for _, k := range serverOwned {
-		if _, ok := owned[k]; ok {
+		if _, ok := owned[k]; ok && !ignoreOwned {
 			bad("properties."+k, "is set by the server and cannot be written")
 		}
 	}
@@ -115,7 +129,43 @@ func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
 	ev.Status, ev.Visibility = orDefault(p.Status, "reported"), orDefault(p.Visibility, "public")
 	ev.Fatalities, ev.CivilianFatalities = p.Fatalities, p.CivilianFatalities
 	ev.Tags, ev.Actors, ev.Sources = p.Tags, p.Actors, p.Sources
+	if p.ExternalID != nil {
+		ev.ExternalID = *p.ExternalID
+	}
+	ev.Extra = p.Extra
+	if t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(p.OccurredAt)); err != nil {
+		bad("properties.occurred_at", "must be an RFC 3339 date-time with a time zone, got %q", p.OccurredAt)
+	} else {
+		ev.OccurredAt = t.UTC()
+	}
+	errs = append(errs, ev.Check()...)
+	if len(errs) > 0 {
+		detail := errs[0].Field + ": " + errs[0].Rule
+		if len(errs) > 1 {
+			detail += fmt.Sprintf(" (and %d more)", len(errs)-1)
+		}
+		return nil, &Error{Code: EINVALID, Detail: detail, Errors: errs}
+	}
+	return ev, nil
+}
 
+// externalIDRule keeps ids from other datasets printable and short.
+var externalIDRule = regexp.MustCompile(`^[\x21-\x7e]{1,100}$`)
+
+// extraKeyRule: extra members are named like columns, so they survive a
+// trip through CSV headers and spreadsheets.
+var extraKeyRule = regexp.MustCompile(`^[a-z][a-z0-9_]{0,40}$`)
+
+// Check returns every rule ev breaks among those that need no database
+// and no parsing: the one set of event rules, used by the API
+// (DecodeFeature) and by imports of other formats alike. Fields are named
+// as in the GeoJSON Feature ("properties.title"); importers of other
+// formats rename them to their own columns.
+func (ev *Event) Check() []FieldError {
+	var errs []FieldError
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{Field: field, Rule: fmt.Sprintf(format, args...)})
+	}
 	if n := len(ev.Title); n == 0 || n > 500 {
 		bad("properties.title", "is required and at most 500 characters")
 	}
@@ -132,11 +182,6 @@ func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
 	oneOf("properties.geo_precision", ev.GeoPrecision, GeoPrecisions)
 	oneOf("properties.status", ev.Status, Statuses)
 	oneOf("properties.visibility", ev.Visibility, Visibilities)
-	if t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(p.OccurredAt)); err != nil {
-		bad("properties.occurred_at", "must be an RFC 3339 date-time with a time zone, got %q", p.OccurredAt)
-	} else {
-		ev.OccurredAt = t.UTC()
-	}
 	if !countryCode.MatchString(ev.Country) {
 		bad("properties.country", "must be an ISO 3166-1 alpha-3 code such as SYR, got %q", ev.Country)
 	}
@@ -192,14 +237,25 @@ func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
 	for i, src := range ev.Sources {
 		noNUL(fmt.Sprintf("properties.sources[%d]", i), src.URL+src.Publisher+src.Title+src.Excerpt)
 	}
-	if len(errs) > 0 {
-		detail := errs[0].Field + ": " + errs[0].Rule
-		if len(errs) > 1 {
-			detail += fmt.Sprintf(" (and %d more)", len(errs)-1)
-		}
-		return nil, &Error{Code: EINVALID, Detail: detail, Errors: errs}
+	if ev.ExternalID != "" && !externalIDRule.MatchString(ev.ExternalID) {
+		bad("properties.external_id", "must be 1 to 100 printable ASCII characters without spaces, got %q", ev.ExternalID)
 	}
-	return ev, nil
+	if len(ev.Extra) > 50 {
+		bad("properties.extra", "at most 50 members")
+	}
+	keys := make([]string, 0, len(ev.Extra))
+	for k := range ev.Extra {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !extraKeyRule.MatchString(k) {
+			bad("properties.extra", "member names must be lower-case letters, digits and _ (at most 41), got %q", k)
+		} else if len(ev.Extra[k]) > 20000 {
+			bad("properties.extra."+k, "at most 20000 characters")
+		}
+	}
+	return errs
 }
 
 // jsonFieldError names the field and rule behind an encoding/json error:

@@ -54,7 +54,8 @@ func New(db *store.DB, cfg config.Config, logger *slog.Logger) (*Server, error) 
 		corsMiddleware(cfg),
 		securityHeaders(cfg),
 		rateLimit(cfg),
-		middleware.BodyLimit(formatInt(cfg.MaxBodyBytes)+"B"),
+		// Imports are whole files, capped by their own limit (import.go).
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: formatInt(cfg.MaxBodyBytes) + "B", Skipper: isImport}),
 		s.authenticate,
 		s.writeOriginGuard,
 	)

@@ -2,13 +2,11 @@ package api
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -17,19 +15,11 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"eventmap"
+	"eventmap/exchange"
 	"eventmap/geo"
 )
 
-// csvColumns is the header row of f=csv, in order. Spreadsheet users get
-// one flat row per event: lists are joined with "; ", a point's position or
-// an area's centroid goes in longitude/latitude and the full geometry in wkt.
-var csvColumns = []string{
-	"id", "occurred_at", "type", "title", "status", "place", "admin1", "country",
-	"fatalities", "civilian_fatalities", "time_precision", "geo_precision",
-	"longitude", "latitude", "wkt", "actors", "source_urls",
-}
-
-// eventView is one streamed Feature decoded for the CSV and HTML writers.
+// eventView is one streamed Feature decoded for the HTML pages.
 type eventView struct {
 	ID         string          `json:"id"`
 	Geometry   json.RawMessage `json:"geometry"`
@@ -85,46 +75,15 @@ func (ev eventView) WKT() string       { return wkt.MarshalString(ev.geom) }
 func (ev eventView) Longitude() string { return coord(ev.position()[0]) }
 func (ev eventView) Latitude() string  { return coord(ev.position()[1]) }
 
-func (ev eventView) actorList() string {
-	parts := make([]string, len(ev.Properties.Actors))
-	for i, a := range ev.Properties.Actors {
-		parts[i] = a.Name + " (" + a.Role + ")"
-	}
-	return strings.Join(parts, "; ")
-}
-
-func (ev eventView) sourceURLs() string {
-	parts := make([]string, len(ev.Properties.Sources))
-	for i, s := range ev.Properties.Sources {
-		parts[i] = s.URL
-	}
-	return strings.Join(parts, "; ")
-}
-
-func (ev eventView) csvRecord() []string {
-	p := ev.Properties
-	return []string{
-		ev.ID, p.OccurredAt.UTC().Format(time.RFC3339), p.Type, p.Title, p.Status, p.Place, p.Admin1, p.Country,
-		optInt(p.Fatalities), optInt(p.CivilianFatalities), p.TimePrecision, p.GeoPrecision,
-		ev.Longitude(), ev.Latitude(), ev.WKT(), ev.actorList(), ev.sourceURLs(),
-	}
-}
-
-// optInt writes unknown as an empty cell, never 0: unknown is not none.
-func optInt(n *int) string {
-	if n == nil {
-		return ""
-	}
-	return strconv.Itoa(*n)
-}
-
 // coord keeps the 6 decimals (about 0.1 m) the GeoJSON output has.
 func coord(x float64) string {
 	return strconv.FormatFloat(math.Round(x*1e6)/1e6, 'f', -1, 64)
 }
 
 // itemsCSV serves f=csv for /collections/events/items: the same page, in
-// the same order, as the GeoJSON, with paging in a Link header.
+// the same order, as the GeoJSON, with paging in a Link header. Rows have
+// ACLED's columns first, then ours (exchange.Columns): the same rows as
+// `eventmap export --format csv`, and a file `eventmap import` reads back.
 func (s *Server) itemsCSV(c echo.Context) error {
 	r, err := s.parseItemsQuery(c)
 	if err != nil {
@@ -137,20 +96,12 @@ func (s *Server) itemsCSV(c echo.Context) error {
 	// must go first. A page is at most max-limit rows; whole-table export
 	// is the export command's job.
 	var body bytes.Buffer
-	w := csv.NewWriter(&body)
-	_ = w.Write(csvColumns)
-	res, err := s.db.ListEvents(ctx, r.filter, r.page, func(feature []byte) error {
-		ev, err := decodeEvent(feature)
-		if err != nil {
-			return err
-		}
-		return w.Write(ev.csvRecord())
-	})
+	w := exchange.NewCSVWriter(&body)
+	res, err := s.db.ListEvents(ctx, r.filter, r.page, w.Write)
 	if err != nil {
 		return err
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if err := w.Close(); err != nil {
 		return err
 	}
 	h := c.Response().Header()
@@ -169,4 +120,12 @@ func (s *Server) itemsCSV(c echo.Context) error {
 // linkHeader formats one RFC 8288 link-value.
 func linkHeader(href, rel, typ string) string {
 	return "<" + href + `>; rel="` + rel + `"; type="` + typ + `"`
+}
+
+// optInt writes unknown as an empty cell, never 0: unknown is not none.
+func optInt(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.Itoa(*n)
 }

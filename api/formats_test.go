@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/csv"
+	"eventmap/exchange"
 	"io"
 	"net/http"
 	"regexp"
@@ -99,8 +100,11 @@ func TestItemsCSV(t *testing.T) {
 		if err != nil {
 			t.Fatalf("page %d is not CSV: %v", pages, err)
 		}
-		if got := strings.Join(recs[0], ","); got != "id,occurred_at,type,title,status,place,admin1,country,fatalities,civilian_fatalities,time_precision,geo_precision,longitude,latitude,wkt,actors,source_urls" {
-			t.Fatalf("header row %s", got)
+		if got, want := strings.Join(recs[0], ","), strings.Join(exchange.Columns, ","); got != want {
+			t.Fatalf("header row %s, want %s", got, want)
+		}
+		if !strings.HasPrefix(strings.Join(recs[0], ","), "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,") {
+			t.Fatalf("header row does not start with ACLED's columns: %s", recs[0])
 		}
 		rows = append(rows, recs[1:]...)
 		next = ""
@@ -111,34 +115,44 @@ func TestItemsCSV(t *testing.T) {
 			}
 		}
 	}
+	col := map[string]int{}
+	for i, c := range exchange.Columns {
+		col[c] = i
+	}
 	var got []string
-	byPlace := map[string][]string{}
+	byPlace := map[string]map[string]string{}
 	for _, row := range rows {
-		got = append(got, row[5])
-		byPlace[row[5]] = row
+		got = append(got, row[col["location"]])
+		m := map[string]string{}
+		for c, i := range col {
+			m[c] = row[i]
+		}
+		byPlace[row[col["location"]]] = m
 	}
 	if !equalStrings(got, allPublic) {
 		t.Fatalf("CSV pages gave places %v, want %v", got, allPublic)
 	}
 	d := byPlace["Dumayr"]
-	if d[0] != "6f0c8f0e-2d4b-4c1e-9a51-0d3b8f1a9e01" || d[1] != "2025-10-19T00:00:00Z" || d[8] != "1" || d[9] != "1" ||
-		d[12] != "36.6939" || d[13] != "33.6439" || d[14] != "POINT(36.6939 33.6439)" ||
-		!strings.Contains(d[15], "Khaled al-Masoud (victim)") || !strings.HasPrefix(d[16], "https://") {
+	if d["id"] != "6f0c8f0e-2d4b-4c1e-9a51-0d3b8f1a9e01" || d["event_date"] != "2025-10-19" || d["year"] != "2025" ||
+		d["occurred_at"] != "2025-10-19T00:00:00Z" || d["fatalities"] != "1" || d["civilian_fatalities"] != "1" ||
+		d["longitude"] != "36.6939" || d["latitude"] != "33.6439" || d["wkt"] != "POINT(36.6939 33.6439)" ||
+		d["iso"] != "760" || d["country"] != "Syria" || d["geo_precision"] != "1" ||
+		!strings.Contains(d["actors"], "Khaled al-Masoud (victim)") || !strings.HasPrefix(d["source_urls"], "https://") {
 		t.Errorf("Dumayr row %q", d)
 	}
 	// The caches: an area, unknown fatalities as empty cells (not 0), and
 	// a centroid inside southern Syria for tools that only read lon/lat.
 	c := byPlace["southern Syria"]
-	if c[8] != "" || c[9] != "" || !strings.HasPrefix(c[14], "POLYGON((") || c[11] != "region" {
+	if c["fatalities"] != "" || c["civilian_fatalities"] != "" || !strings.HasPrefix(c["wkt"], "POLYGON((") || c["geo_precision"] != "3" {
 		t.Errorf("caches row %q", c)
 	}
-	if !strings.HasPrefix(c[12], "36.") || !strings.HasPrefix(c[13], "32.") {
-		t.Errorf("caches centroid %s,%s is not in southern Syria", c[12], c[13])
+	if !strings.HasPrefix(c["longitude"], "36.") || !strings.HasPrefix(c["latitude"], "32.") {
+		t.Errorf("caches centroid %s,%s is not in southern Syria", c["longitude"], c["latitude"])
 	}
 	t.Run("filters apply", func(t *testing.T) {
 		r := get(t, itemsURL(ts, "f", "csv", "bbox", "36.5,33.5,36.9,33.8"))
 		recs, _ := csv.NewReader(strings.NewReader(string(r.body))).ReadAll()
-		if len(recs) != 2 || recs[1][5] != "Dumayr" {
+		if len(recs) != 2 || recs[1][col["location"]] != "Dumayr" {
 			t.Errorf("bbox around Dumayr as CSV: %q", recs)
 		}
 		decodeProblem(t, get(t, itemsURL(ts, "f", "csv", "bbox", "1,2,3")), http.StatusBadRequest)

@@ -120,6 +120,11 @@ func (s *Server) apiParameters() obj {
 			"description": "The CRS of geometries in filter; only CRS84.",
 			"schema":      obj{"type": "string", "enum": []string{geo.CRS84.URI}, "default": geo.CRS84.URI},
 		},
+		"updatedSince": obj{
+			"name": "updated_since", "in": "query", "required": false,
+			"description": "An RFC 3339 date-time: only events created or changed at or after it (their updated_at). With /collections/events/deletions, keeps a mirror current.",
+			"schema":      obj{"type": "string", "format": "date-time"},
+		},
 		"asOf": obj{
 			"name": "as_of", "in": "query", "required": false,
 			"description": "An RFC 3339 date-time: the event as it was served then, from its revision history (404 if it did not exist yet or was deleted by then).",
@@ -158,7 +163,7 @@ func fParam(formats ...string) obj {
 
 // itemsParamRefs are the parameters of GET /collections/events/items.
 var itemsParamRefs = []string{"bbox", "bbox-crs", "datetime", "limit", "cursor", "sortby", "crs",
-	"type", "status", "country", "actor", "q", "region", "asOf", "filter", "filter-lang", "filter-crs", "fItems"}
+	"type", "status", "country", "actor", "q", "region", "asOf", "updatedSince", "filter", "filter-lang", "filter-crs", "fItems"}
 
 func problemResponse(desc string) obj {
 	return obj{"description": desc, "content": obj{"application/problem+json": obj{"schema": ref("schemas", "Problem")}}}
@@ -218,6 +223,12 @@ func writeOp(id, summary string, params []string, body obj, ok string, okResp ob
 }
 
 // with adds operations for other methods to a path item.
+// withParams sets an operation's query parameters that are its own alone.
+func withParams(o obj, params []any) obj {
+	o["parameters"] = params
+	return o
+}
+
 func with(item obj, method string, operation obj) obj {
 	item[method] = operation
 	return item
@@ -316,6 +327,30 @@ func (s *Server) openAPIDocument(c echo.Context) obj {
 		"/collections/events/items/{featureId}/revisions": op("getEventRevisions", "Every accepted write to the event, oldest first", "Data", []string{"featureId", "fJSON"},
 			okResponse("The history; editor names only for token holders", content("application/json", ref("schemas", "Revisions"))),
 			obj{"404": ref("responses", "NotFound"), "503": ref("responses", "Unavailable")}),
+		"/collections/events/deletions": op("getEventDeletions", "Events deleted since a time, oldest first, in pages linked by next (for mirrors)", "Data", nil,
+			okResponse("Deleted events: id, external_id and deleted_at", content("application/json", obj{"type": "object",
+				"required": []string{"deletions", "numberReturned", "links"},
+				"properties": obj{
+					"deletions": obj{"type": "array", "items": obj{"type": "object", "required": []string{"id", "deleted_at"},
+						"properties": obj{"id": obj{"type": "string", "format": "uuid"}, "external_id": obj{"type": "string", "nullable": true},
+							"deleted_at": obj{"type": "string", "format": "date-time"}}}},
+					"numberReturned": obj{"type": "integer"}, "timeStamp": obj{"type": "string", "format": "date-time"},
+					"links": obj{"type": "array", "items": obj{"type": "object"}},
+				}})),
+			obj{"400": ref("responses", "InvalidParameter"), "503": ref("responses", "Unavailable")}),
+		"/collections/events/import": obj{"post": withParams(writeOp("importEvents", "Import a file of events: ACLED CSV, GeoJSON FeatureCollection or one Feature per line (role editor)", nil,
+			obj{"required": true, "content": obj{
+				"text/csv":                 obj{"schema": obj{"type": "string"}},
+				geoJSON:                    obj{"schema": ref("schemas", "FeatureCollection")},
+				"application/geo+json-seq": obj{"schema": obj{"type": "string"}},
+				"application/x-ndjson":     obj{"schema": obj{"type": "string"}},
+			}},
+			"200", okResponse("The import report: rows read, created, updated, unchanged, rejected (with line, field and rule)", content("application/json", obj{"type": "object"})),
+			"413", "415", "422"), []any{
+			obj{"name": "dry_run", "in": "query", "required": false, "description": "check and count everything, write nothing", "schema": obj{"type": "boolean", "default": false}},
+			obj{"name": "skip_invalid", "in": "query", "required": false, "description": "import the valid rows when some are rejected (default: any rejected row means nothing is imported, 422)", "schema": obj{"type": "boolean", "default": false}},
+			obj{"name": "filename", "in": "query", "required": false, "description": "the file's name, recorded as the reason of every revision the import writes", "schema": obj{"type": "string", "maxLength": 200}},
+		})},
 		"/healthz": op("getHealth", "Liveness: the process is up (does not touch the database)", "Operations", nil,
 			okResponse("Up", content("application/json", ref("schemas", "Status"))), nil),
 		"/readyz": op("getReadiness", "Readiness: the database answers and no migration is pending", "Operations", nil,
@@ -512,6 +547,10 @@ func eventPropertiesSchema() obj {
 					"published_at": obj{"type": "string", "format": "date-time"}, "excerpt": obj{"type": "string"},
 				},
 			}},
+			"external_id": obj{"type": "string", "nullable": true, "maxLength": 100,
+				"description": "id in the dataset the event was imported from (ACLED event_id_cnty); re-imports update the event with this id"},
+			"extra": obj{"type": "object", "additionalProperties": obj{"type": "string"},
+				"description": "fields of the source dataset this model has no column for (ACLED sub_event_type, inter1, admin2 ...), given back by exports"},
 			"version":    obj{"type": "integer", "description": "revision number; the ETag of the item"},
 			"updated_at": obj{"type": "string", "format": "date-time"},
 		},

@@ -77,8 +77,29 @@ func formatInt(n int64) string { return strconv.FormatInt(n, 10) }
 // itemsParams are the query parameters of GET /collections/events/items.
 var itemsParams = []string{
 	"bbox", "bbox-crs", "datetime", "limit", "cursor", "sortby", "crs",
-	"type", "status", "country", "actor", "q", "region", "as_of",
+	"type", "status", "country", "actor", "q", "region", "as_of", "updated_since",
 	"filter", "filter-lang", "filter-crs", "f",
+}
+
+// filterParams are the items parameters that select events (not pages
+// or formats): what `eventmap export` takes as flags.
+var filterParams = []string{
+	"bbox", "bbox-crs", "datetime", "type", "status", "country", "actor", "q", "region",
+	"as_of", "updated_since", "filter", "filter-lang", "filter-crs",
+}
+
+// FilterParams lists the selection parameters ParseFilter reads.
+func FilterParams() []string { return append([]string(nil), filterParams...) }
+
+// ParseFilter reads selection parameters (FilterParams) as items does,
+// for the export command: the same names, rules and errors.
+func ParseFilter(q url.Values, includeRestricted bool) (store.EventFilter, error) {
+	if err := checkParams(q, filterParams...); err != nil {
+		return store.EventFilter{}, err
+	}
+	f := store.EventFilter{IncludeRestricted: includeRestricted}
+	err := parseFilterParams(q, &f)
+	return f, err
 }
 
 // itemsQuery is an items request read into what the store needs; query
@@ -101,73 +122,11 @@ func (s *Server) parseItemsQuery(c echo.Context) (itemsQuery, error) {
 	}
 	cfg := s.cfg
 	iq := itemsQuery{query: q}
-	f := &iq.filter
-	f.IncludeRestricted = seesRestricted(c)
-	if q.Has("as_of") {
-		at, err := parseAsOf(q.Get("as_of"))
-		if err != nil {
-			return iq, err
-		}
-		f.AsOf = at
-	}
-	if q.Has("bbox") || q.Has("bbox-crs") {
-		crs := geo.CRS84
-		if q.Has("bbox-crs") {
-			c, err := geo.ParseCRS(q.Get("bbox-crs"))
-			if err != nil {
-				return iq, eventmap.Invalid("bbox-crs", err.Error())
-			}
-			crs = c
-		}
-		if q.Has("bbox") {
-			b, err := geo.ParseBBoxIn(q.Get("bbox"), crs)
-			if err != nil {
-				return iq, eventmap.Invalid("bbox", err.Error())
-			}
-			f.BBox = &b
-		}
-	}
-	if q.Has("datetime") {
-		iv, err := geo.ParseDatetime(q.Get("datetime"))
-		if err != nil {
-			return iq, eventmap.Invalid("datetime", err.Error())
-		}
-		f.Interval = iv
+	iq.filter.IncludeRestricted = seesRestricted(c)
+	if err := parseFilterParams(q, &iq.filter); err != nil {
+		return iq, err
 	}
 	var err error
-	if f.Types, err = parseEnumList(q, "type", eventmap.EventTypes); err != nil {
-		return iq, err
-	}
-	if f.Statuses, err = parseEnumList(q, "status", eventmap.Statuses); err != nil {
-		return iq, err
-	}
-	if f.Countries, err = parseCountries(q); err != nil {
-		return iq, err
-	}
-	if f.Actor, err = parseText(q, "actor", 300); err != nil {
-		return iq, err
-	}
-	if f.Text, err = parseText(q, "q", 200); err != nil {
-		return iq, err
-	}
-	if f.Region, err = parseText(q, "region", 64); err != nil {
-		return iq, err
-	}
-
-	if q.Has("filter") {
-		if f.Where, err = store.ParseFilter(q.Get("filter-lang"), q.Get("filter")); err != nil {
-			return iq, err
-		}
-	} else if q.Has("filter-lang") {
-		return iq, eventmap.Invalid("filter-lang", "says how to read filter, which is missing")
-	}
-	if q.Has("filter-crs") {
-		// Geometry literals in a filter are CRS84; say so rather than
-		// read metres or swapped axes as degrees.
-		if c, err := geo.ParseCRS(q.Get("filter-crs")); err != nil || c != geo.CRS84 {
-			return iq, eventmap.Invalid("filter-crs", "only "+geo.CRS84.URI+" is supported for filter geometries")
-		}
-	}
 
 	p := &iq.page
 	if p.Limit, err = parseLimit(q, cfg.DefaultLimit, cfg.MaxLimit); err != nil {
@@ -190,6 +149,93 @@ func (s *Server) parseItemsQuery(c echo.Context) (itemsQuery, error) {
 		return iq, err
 	}
 	return iq, nil
+}
+
+// parseFilterParams reads the parameters that select events into f; the
+// one reader of them for every items format and for exports.
+func parseFilterParams(q url.Values, f *store.EventFilter) error {
+	if q.Has("as_of") {
+		at, err := parseAsOf(q.Get("as_of"))
+		if err != nil {
+			return err
+		}
+		f.AsOf = at
+	}
+	if q.Has("bbox") || q.Has("bbox-crs") {
+		crs := geo.CRS84
+		if q.Has("bbox-crs") {
+			c, err := geo.ParseCRS(q.Get("bbox-crs"))
+			if err != nil {
+				return eventmap.Invalid("bbox-crs", err.Error())
+			}
+			crs = c
+		}
+		if q.Has("bbox") {
+			b, err := geo.ParseBBoxIn(q.Get("bbox"), crs)
+			if err != nil {
+				return eventmap.Invalid("bbox", err.Error())
+			}
+			f.BBox = &b
+		}
+	}
+	if q.Has("datetime") {
+		iv, err := geo.ParseDatetime(q.Get("datetime"))
+		if err != nil {
+			return eventmap.Invalid("datetime", err.Error())
+		}
+		f.Interval = iv
+	}
+	var err error
+	if q.Has("updated_since") {
+		if f.UpdatedSince, err = parseTime(q, "updated_since"); err != nil {
+			return err
+		}
+	}
+	if f.Types, err = parseEnumList(q, "type", eventmap.EventTypes); err != nil {
+		return err
+	}
+	if f.Statuses, err = parseEnumList(q, "status", eventmap.Statuses); err != nil {
+		return err
+	}
+	if f.Countries, err = parseCountries(q); err != nil {
+		return err
+	}
+	if f.Actor, err = parseText(q, "actor", 300); err != nil {
+		return err
+	}
+	if f.Text, err = parseText(q, "q", 200); err != nil {
+		return err
+	}
+	if f.Region, err = parseText(q, "region", 64); err != nil {
+		return err
+	}
+
+	if q.Has("filter") {
+		if f.Where, err = store.ParseFilter(q.Get("filter-lang"), q.Get("filter")); err != nil {
+			return err
+		}
+	} else if q.Has("filter-lang") {
+		return eventmap.Invalid("filter-lang", "says how to read filter, which is missing")
+	}
+	if q.Has("filter-crs") {
+		// Geometry literals in a filter are CRS84; say so rather than
+		// read metres or swapped axes as degrees.
+		if c, err := geo.ParseCRS(q.Get("filter-crs")); err != nil || c != geo.CRS84 {
+			return eventmap.Invalid("filter-crs", "only "+geo.CRS84.URI+" is supported for filter geometries")
+		}
+	}
+
+	return nil
+}
+
+// parseTime reads an RFC 3339 date-time parameter.
+func parseTime(q url.Values, name string) (time.Time, error) {
+	v := q.Get(name)
+	t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(v))
+	if err != nil {
+		return time.Time{}, eventmap.Invalid(name, "must be an RFC 3339 date-time with a time zone, such as 2025-10-20T00:00:00Z, got "+strconv.Quote(v))
+	}
+	return t, nil
 }
 
 // parseAsOf reads the as_of parameter: an RFC 3339 date-time.

@@ -78,8 +78,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 			p.Detail = msg
 		}
 		if p.Status == http.StatusRequestEntityTooLarge {
-			p.Detail = "request body is larger than the " + strconv.FormatInt(s.cfg.MaxBodyBytes, 10) + "-byte limit"
-			p.Errors = []eventmap.FieldError{{Field: "body", Rule: "at most " + strconv.FormatInt(s.cfg.MaxBodyBytes, 10) + " bytes"}}
+			limit := s.cfg.MaxBodyBytes
+			if isImport(c) {
+				limit = s.cfg.MaxImportBytes
+			}
+			p.Detail = "request body is larger than the " + strconv.FormatInt(limit, 10) + "-byte limit"
+			p.Errors = []eventmap.FieldError{{Field: "body", Rule: "at most " + strconv.FormatInt(limit, 10) + " bytes"}}
 		}
 	default:
 		p.Status = http.StatusInternalServerError

@@ -27,12 +27,15 @@ func (s *Server) routes() {
 	get("/collections/events/items", s.itemsHandler)
 	get("/collections/events/items/:id", s.itemHandler)
 	get("/collections/events/items/:id/revisions", s.revisionsHandler)
+	get("/collections/events/deletions", s.deletionsHandler)
 
 	// Writes (OGC API - Features Part 4), for token holders; see write.go.
 	s.echo.POST("/collections/events/items", s.createHandler)
 	s.echo.PUT("/collections/events/items/:id", s.replaceHandler)
 	s.echo.PATCH("/collections/events/items/:id", s.patchHandler)
 	s.echo.DELETE("/collections/events/items/:id", s.deleteHandler)
+	// Bulk import of a whole file (role editor); see import.go.
+	s.echo.POST(importPath, s.importHandler)
 
 	get("/map", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/map/") })
 	get("/map/config.json", s.mapConfigHandler)

@@ -29,6 +29,7 @@ type Config struct {
 	MaxLimit          int           // larger limits are clamped to this (OGC API rule)
 	CountLimit        int           // numberMatched is given up to this many matches; 0: never counted
 	MaxBodyBytes      int64         // request body cap
+	MaxImportBytes    int64         // body cap of POST /collections/events/import
 	IdempotencyTTL    time.Duration // how long an Idempotency-Key replays its first response
 	CORSOrigins       []string      // origins whose pages may read cross-origin; "*" for any
 	CORSWriteOrigins  []string      // origins whose pages may write cross-origin; none by default
@@ -81,6 +82,7 @@ func settings() []setting {
 		{"max-limit", "EVENTMAP_MAX_LIMIT", "10000", "largest page; larger limits are clamped", intSetter(1, 1_000_000, func(c *Config, n int) { c.MaxLimit = n })},
 		{"count-limit", "EVENTMAP_COUNT_LIMIT", "100000", "items pages say numberMatched when at most this many events match (counting stops here, so it stays cheap); 0 never counts", intSetter(0, 100_000_000, func(c *Config, n int) { c.CountLimit = n })},
 		{"max-body-bytes", "EVENTMAP_MAX_BODY_BYTES", "1048576", "largest request body in bytes", intSetter(1, 1<<30, func(c *Config, n int) { c.MaxBodyBytes = int64(n) })},
+		{"max-import-bytes", "EVENTMAP_MAX_IMPORT_BYTES", "268435456", "largest file POST /collections/events/import accepts, in bytes (the CLI import has no limit)", int64Setter(1, 1<<40, func(c *Config, n int64) { c.MaxImportBytes = n })},
 		{"idempotency-ttl", "EVENTMAP_IDEMPOTENCY_TTL", "24h", "how long a POST's Idempotency-Key replays the first response; after that the key is forgotten", durationSetter(func(c *Config, d time.Duration) { c.IdempotencyTTL = d })},
 		{"cors-origins", "EVENTMAP_CORS_ORIGINS", "*", "comma-separated origins whose web pages may read the API (* for any: the data is public)", originsSetter(func(c *Config, o []string) { c.CORSOrigins = o })},
 		{"cors-write-origins", "EVENTMAP_CORS_WRITE_ORIGINS", "", "comma-separated origins whose web pages may write (POST/PUT/PATCH/DELETE); empty: writes only from non-browser clients and this server's own pages", originsSetter(func(c *Config, o []string) { c.CORSWriteOrigins = o })},
@@ -174,6 +176,17 @@ func (c Config) RequireDatabase() error {
 func intSetter(min, max int, set func(*Config, int)) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
+		if err != nil || n < min || n > max {
+			return fmt.Errorf("must be an integer from %d to %d", min, max)
+		}
+		set(c, n)
+		return nil
+	}
+}
+
+func int64Setter(min, max int64, set func(*Config, int64)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < min || n > max {
 			return fmt.Errorf("must be an integer from %d to %d", min, max)
 		}

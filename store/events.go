@@ -56,6 +56,8 @@ const featureSQLTail = `,
 				'published_at', s.published_at, 'excerpt', NULLIF(es.excerpt, ''))) ORDER BY es.position, s.url)
 			FROM event_sources es JOIN sources s ON s.id = es.source_id
 			WHERE es.event_id = e.id), '[]'::json),
+		'external_id', e.external_id,
+		'extra', e.properties,
 		'version', e.version,
 		'updated_at', e.updated_at
 	)

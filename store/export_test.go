@@ -25,3 +25,9 @@ func (db *DB) CompareGeometry(ctx context.Context, ours any, geojson string) (st
 		SELECT ST_AsText(ST_GeomFromWKB($1, 4326)), ST_AsText(ST_Force2D(ST_GeomFromGeoJSON($2)))`, ours, geojson).Scan(&a, &b)
 	return a, b, err
 }
+
+// QueryRowForTest runs one query and scans its row, for tests that check
+// what a store method wrote.
+func (db *DB) QueryRowForTest(ctx context.Context, q string, dest ...any) error {
+	return db.db.QueryRowContext(ctx, q).Scan(dest...)
+}

@@ -33,6 +33,10 @@ type EventFilter struct {
 	Region string
 	// Where is a CQL2 filter parsed against Queryables (see ParseFilter).
 	Where cql2.Expr
+	// UpdatedSince selects events written at or after this time (their
+	// updated_at), so a mirror can fetch only what changed since its last
+	// sync; deletions are in ListDeletions.
+	UpdatedSince time.Time
 	// IncludeRestricted is true only for callers allowed to see restricted
 	// events; for everyone else those events do not exist.
 	IncludeRestricted bool
@@ -86,6 +90,9 @@ func (f EventFilter) apply(q *query) {
 	}
 	if !f.Interval.End.IsZero() {
 		q.and("e.occurred_at < " + q.arg(f.Interval.End))
+	}
+	if !f.UpdatedSince.IsZero() {
+		q.and("e.updated_at >= " + q.arg(f.UpdatedSince))
 	}
 	if len(f.Types) > 0 {
 		q.and("e.type = ANY(" + q.arg(pq.Array(f.Types)) + ")")

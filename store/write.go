@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -50,16 +51,16 @@ func (tx *Tx) CreateEvent(ctx context.Context, ev *eventmap.Event, rev eventmap.
 	err := tx.tx.QueryRowContext(ctx, `
 		INSERT INTO events (id, type, title, summary, occurred_at, time_precision, geom, geo_precision,
 			place, admin1, country, fatalities, civilian_fatalities, status, visibility, tags,
-			created_at, updated_at)
+			created_at, updated_at, external_id, properties)
 		SELECT COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, v.g, $8,
 			$9, $10, $11, $12, $13, $14, $15, $16,
-			COALESCE($17, now()), COALESCE($17, now())
+			COALESCE($17, now()), COALESCE($17, now()), NULLIF($18, ''), $19
 		FROM (SELECT ST_GeomFromWKB($7, 4326) AS g) v
 		WHERE ST_IsValid(v.g)
 		RETURNING id, version`,
 		evID, ev.Type, ev.Title, ev.Summary, ev.OccurredAt, ev.TimePrecision, wkb.Value(ev.Geometry), ev.GeoPrecision,
 		ev.Place, ev.Admin1, ev.Country, ev.Fatalities, ev.CivilianFatalities, ev.Status, ev.Visibility, pq.Array(nonNil(ev.Tags)),
-		nullTime(rev.RecordedAt),
+		nullTime(rev.RecordedAt), ev.ExternalID, extraJSON(ev.Extra),
 	).Scan(&id, &version)
 	if errors.Is(err, sql.ErrNoRows) {
 		if err := tx.invalidGeometry(ctx, ev.Geometry); err != nil {
@@ -68,7 +69,7 @@ func (tx *Tx) CreateEvent(ctx context.Context, ev *eventmap.Event, rev eventmap.
 		return Written{}, eventmap.Errorf(eventmap.EINTERNAL, "insert event: no row written for a valid geometry")
 	}
 	if err != nil {
-		return Written{}, wrapErr(err, "insert event")
+		return Written{}, wrapErr(externalIDTaken(err, ev.ExternalID), "insert event")
 	}
 	if err := tx.setLinks(ctx, id, ev, false); err != nil {
 		return Written{}, err
@@ -86,14 +87,15 @@ func (tx *Tx) UpdateEvent(ctx context.Context, ev *eventmap.Event, ifVersion int
 		UPDATE events SET type = $3, title = $4, summary = $5, occurred_at = $6, time_precision = $7,
 			geom = v.g, geo_precision = $9, place = $10, admin1 = $11, country = $12,
 			fatalities = $13, civilian_fatalities = $14, status = $15, visibility = $16, tags = $17,
-			version = version + 1, updated_at = COALESCE($18, now())
+			version = version + 1, updated_at = COALESCE($18, now()),
+			external_id = NULLIF($19, ''), properties = $20
 		FROM (SELECT ST_GeomFromWKB($8, 4326) AS g) v
 		WHERE id = $1 AND version = $2 AND deleted_at IS NULL AND ST_IsValid(v.g)
 		RETURNING version`,
 		ev.ID, ifVersion, ev.Type, ev.Title, ev.Summary, ev.OccurredAt, ev.TimePrecision,
 		wkb.Value(ev.Geometry), ev.GeoPrecision, ev.Place, ev.Admin1, ev.Country,
 		ev.Fatalities, ev.CivilianFatalities, ev.Status, ev.Visibility, pq.Array(nonNil(ev.Tags)),
-		nullTime(rev.RecordedAt),
+		nullTime(rev.RecordedAt), ev.ExternalID, extraJSON(ev.Extra),
 	).Scan(&version)
 	if errors.Is(err, sql.ErrNoRows) {
 		if err := tx.invalidGeometry(ctx, ev.Geometry); err != nil {
@@ -102,7 +104,7 @@ func (tx *Tx) UpdateEvent(ctx context.Context, ev *eventmap.Event, ifVersion int
 		return Written{}, tx.whyNotWritten(ctx, ev.ID, ifVersion)
 	}
 	if err != nil {
-		return Written{}, wrapErr(err, "update event")
+		return Written{}, wrapErr(externalIDTaken(err, ev.ExternalID), "update event")
 	}
 	if err := tx.setLinks(ctx, ev.ID, ev, true); err != nil {
 		return Written{}, err
@@ -251,6 +253,27 @@ func (tx *Tx) appendRevision(ctx context.Context, id, action string, rev eventma
 		return nil, wrapErr(err, "append revision")
 	}
 	return feature, nil
+}
+
+// extraJSON is the properties column for ev.Extra: always an object.
+func extraJSON(m map[string]string) []byte {
+	if len(m) == 0 {
+		return []byte("{}")
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+// externalIDTaken turns the unique violation of events.external_id into
+// the client's conflict: another event already carries that id.
+func externalIDTaken(err error, externalID string) error {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == "events_external_id_key" {
+		e := eventmap.Errorf(eventmap.ECONFLICT, "another event already has external_id %q", externalID)
+		e.Errors = []eventmap.FieldError{{Field: "properties.external_id", Rule: "must be unique: another event has it"}}
+		return e
+	}
+	return err
 }
 
 func nonNil(s []string) []string {

@@ -17,6 +17,8 @@ commands:
   serve          apply pending migrations, then serve the API and the map
   migrate        up | down | status: manage the database schema
   demo-data      load the sample events (idempotent)
+  import         import ACLED CSV, GeoJSON or NDJSON files (updates what an earlier import brought)
+  export         write the events as ACLED CSV, GeoJSON or NDJSON, streamed
   token          create | list | revoke: API tokens for writing and for restricted events
   healthcheck    exit 0 if the local server answers /healthz (for container health checks)
 
@@ -44,6 +46,10 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return migrate(ctx, e, rest)
 	case "demo-data":
 		return demoData(ctx, e, rest)
+	case "import":
+		return importCmd(ctx, e, rest)
+	case "export":
+		return exportCmd(ctx, e, rest)
 	case "token":
 		return token(ctx, e, rest)
 	case "healthcheck":

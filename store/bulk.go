@@ -1,0 +1,414 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/lib/pq"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"eventmap"
+)
+
+// Bulk import: rows are streamed with COPY into a temporary staging table,
+// checked there for what only the database can check, matched to existing
+// events by id or external id, and then written with a handful of
+// set-based statements (events, actors, sources, revisions), all in one
+// transaction. Nothing is written row by row, which is what makes it fast.
+
+// ImportRow is one row of an imported file: an event, or the rules the
+// file reader found broken in it.
+type ImportRow struct {
+	Line   int
+	Event  *eventmap.Event
+	Errors []eventmap.FieldError
+}
+
+// RowError is one broken rule in one row.
+type RowError struct {
+	Line  int    `json:"line"`
+	Field string `json:"field"`
+	Rule  string `json:"rule"`
+}
+
+// ImportOptions says how to import.
+type ImportOptions struct {
+	// Editor and Reason go into every revision the import writes; Reason
+	// is usually the file name.
+	Editor, Reason string
+	// DryRun does every check and counts every change, then rolls back.
+	DryRun bool
+	// SkipInvalid imports the valid rows when some are rejected; without
+	// it one rejected row means nothing is imported.
+	SkipInvalid bool
+	// MaxErrors is how many row errors are kept in the result (default
+	// 1000); beyond it they are only counted.
+	MaxErrors int
+}
+
+// ImportResult counts what an import did (or, for a dry run or a
+// rejected file, would have done).
+type ImportResult struct {
+	Rows           int        `json:"rows"`
+	Created        int        `json:"created"`
+	Updated        int        `json:"updated"`
+	Unchanged      int        `json:"unchanged"`
+	SkippedDeleted int        `json:"skipped_deleted"`
+	Rejected       int        `json:"rejected"`
+	Errors         []RowError `json:"errors"`
+	ErrorsOmitted  int        `json:"errors_omitted,omitempty"`
+	Committed      bool       `json:"committed"`
+}
+
+func (r *ImportResult) reject(max int, line int, errs ...eventmap.FieldError) {
+	r.Rejected++
+	for _, e := range errs {
+		if len(r.Errors) < max {
+			r.Errors = append(r.Errors, RowError{Line: line, Field: e.Field, Rule: e.Rule})
+		} else {
+			r.ErrorsOmitted++
+		}
+	}
+}
+
+var stagingColumns = []string{
+	"line", "id", "external_id", "type", "title", "summary", "occurred_at", "time_precision", "wkb",
+	"geo_precision", "place", "admin1", "country", "fatalities", "civilian_fatalities", "status",
+	"visibility", "tags", "extra", "actors", "sources",
+}
+
+// Import reads rows from next until io.EOF and imports them. A file-level
+// error from next (broken quoting, a wrong header) aborts the import with
+// nothing written. With rejected rows and no SkipInvalid, the result
+// lists them and the error is EUNPROCESSABLE: nothing was written either.
+func (db *DB) Import(ctx context.Context, next func() (ImportRow, error), o ImportOptions) (ImportResult, error) {
+	if o.MaxErrors <= 0 {
+		o.MaxErrors = 1000
+	}
+	var res ImportResult
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return res, wrapErr(err, "connect for import")
+	}
+	defer conn.Close()
+	// The staging table lives in the session's temp buffers (8 MB by
+	// default): too small, and every set-based step below reads it back
+	// from disk. The setting only takes before a session's first temp
+	// table; a session that already imported keeps what it got then.
+	_, _ = conn.ExecContext(ctx, `SET temp_buffers = '256MB'`)
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return res, wrapErr(err, "begin import")
+	}
+	defer tx.Rollback()
+	// One import at a time: two files naming the same external ids would
+	// otherwise both try to create the event.
+	for _, stmt := range []string{
+		`SELECT pg_advisory_xact_lock(hashtextextended('eventmap import', 0))`,
+		// An import is as long as its file; its size is capped instead.
+		`SET LOCAL statement_timeout = 0`,
+		`CREATE TEMP TABLE import_rows (
+			line int NOT NULL, id uuid, external_id text, type text, title text, summary text,
+			occurred_at timestamptz, time_precision text, wkb bytea, geo_precision text, place text,
+			admin1 text, country text, fatalities int, civilian_fatalities int, status text,
+			visibility text, tags text[], extra jsonb, actors jsonb, sources jsonb,
+			geom geometry, eid uuid, action text) ON COMMIT DROP`,
+	} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return res, wrapErr(err, "prepare import")
+		}
+	}
+	copyIn, err := tx.PrepareContext(ctx, pq.CopyIn("import_rows", stagingColumns...))
+	if err != nil {
+		return res, wrapErr(err, "start copy")
+	}
+	for {
+		row, err := next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			copyIn.Close()
+			return res, err
+		}
+		res.Rows++
+		if len(row.Errors) > 0 || row.Event == nil {
+			res.reject(o.MaxErrors, row.Line, row.Errors...)
+			continue
+		}
+		if _, err := copyIn.ExecContext(ctx, stagingValues(row)...); err != nil {
+			copyIn.Close()
+			return res, wrapErr(err, "copy rows")
+		}
+	}
+	if _, err := copyIn.ExecContext(ctx); err != nil {
+		copyIn.Close()
+		return res, wrapErr(err, "copy rows")
+	}
+	if err := copyIn.Close(); err != nil {
+		return res, wrapErr(err, "copy rows")
+	}
+	if err := checkStaged(ctx, tx, &res, o); err != nil {
+		return res, err
+	}
+	if res.Rejected > 0 && !o.SkipInvalid {
+		return res, rejectedError(res)
+	}
+	if err := writeStaged(ctx, tx, &res, o); err != nil {
+		return res, err
+	}
+	if o.DryRun {
+		return res, nil
+	}
+	if err := tx.Commit(); err != nil {
+		return res, wrapErr(err, "commit import")
+	}
+	res.Committed = true
+	return res, nil
+}
+
+// rejectedError is the all-or-nothing refusal, naming the first rows.
+func rejectedError(res ImportResult) error {
+	e := eventmap.Errorf(eventmap.EUNPROCESSABLE, "%d of %d row(s) break rules, so nothing was imported (fix them, or import the rest with skip-invalid)", res.Rejected, res.Rows)
+	for _, re := range res.Errors {
+		if len(e.Errors) == 100 {
+			break
+		}
+		e.Errors = append(e.Errors, eventmap.FieldError{Field: fmt.Sprintf("line %d: %s", re.Line, re.Field), Rule: re.Rule})
+	}
+	return e
+}
+
+func stagingValues(row ImportRow) []any {
+	ev := row.Event
+	var id, ext any
+	if ev.ID != "" {
+		id = ev.ID
+	}
+	if ev.ExternalID != "" {
+		ext = ev.ExternalID
+	}
+	// Duplicates would collide on the link tables' keys; the first wins.
+	type actor struct {
+		Name string `json:"name"`
+		Role string `json:"role"`
+	}
+	actors := []actor{}
+	for _, a := range ev.Actors {
+		if x := (actor{a.Name, a.Role}); !slices.Contains(actors, x) {
+			actors = append(actors, x)
+		}
+	}
+	sources := []eventmap.EventSource{}
+	seen := map[string]bool{}
+	for _, s := range ev.Sources {
+		if !seen[s.URL] {
+			seen[s.URL] = true
+			sources = append(sources, s)
+		}
+	}
+	aj, _ := json.Marshal(actors)
+	sj, _ := json.Marshal(sources)
+	geom, _ := wkb.Marshal(ev.Geometry)
+	return []any{
+		row.Line, id, ext, ev.Type, ev.Title, ev.Summary, ev.OccurredAt, ev.TimePrecision, geom,
+		ev.GeoPrecision, ev.Place, ev.Admin1, ev.Country, nullInt(ev.Fatalities), nullInt(ev.CivilianFatalities),
+		ev.Status, ev.Visibility, pq.Array(nonNil(ev.Tags)), string(extraJSON(ev.Extra)), string(aj), string(sj),
+	}
+}
+
+func nullInt(n *int) any {
+	if n == nil {
+		return nil
+	}
+	return int64(*n)
+}
+
+// checkStaged finds what only the database can tell: geometries PostGIS
+// finds invalid, ids repeated within the file, an id and an external id
+// that name two different events. Rejected rows leave the staging table.
+func checkStaged(ctx context.Context, tx *sql.Tx, res *ImportResult, o ImportOptions) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE import_rows SET geom = ST_GeomFromWKB(wkb, 4326)`); err != nil {
+		return wrapErr(err, "read staged geometries")
+	}
+	if _, err := tx.ExecContext(ctx, `ANALYZE import_rows (line, id, external_id)`); err != nil {
+		return wrapErr(err, "analyze staged rows")
+	}
+	rows, err := tx.QueryContext(ctx, `
+		SELECT line, 'geometry', 'is not valid in PostGIS: ' || ST_IsValidReason(geom)
+		FROM import_rows WHERE NOT ST_IsValid(geom)
+		UNION ALL
+		SELECT line, 'properties.external_id', 'repeats ' || external_id || ' from line ' || first
+		FROM (SELECT line, external_id, min(line) OVER (PARTITION BY external_id) AS first
+		      FROM import_rows WHERE external_id IS NOT NULL) d WHERE line <> first
+		UNION ALL
+		SELECT line, 'id', 'repeats ' || id || ' from line ' || first
+		FROM (SELECT line, id, min(line) OVER (PARTITION BY id) AS first
+		      FROM import_rows WHERE id IS NOT NULL) d WHERE line <> first
+		UNION ALL
+		SELECT r.line, 'properties.external_id', r.external_id || ' belongs to event ' || e.id || ', not to ' || r.id
+		FROM import_rows r JOIN events e ON e.external_id = r.external_id
+		WHERE r.id IS NOT NULL AND e.id <> r.id
+		ORDER BY 1`)
+	if err != nil {
+		return wrapErr(err, "check staged rows")
+	}
+	defer rows.Close()
+	var bad []int
+	for rows.Next() {
+		var line int
+		var fe eventmap.FieldError
+		if err := rows.Scan(&line, &fe.Field, &fe.Rule); err != nil {
+			return wrapErr(err, "check staged rows")
+		}
+		if !slices.Contains(bad, line) {
+			bad = append(bad, line)
+			res.reject(o.MaxErrors, line, fe)
+		} else {
+			res.reject(o.MaxErrors, line, fe)
+			res.Rejected--
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return wrapErr(err, "check staged rows")
+	}
+	rows.Close()
+	if len(bad) > 0 {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM import_rows WHERE line = ANY($1)`, pq.Array(bad)); err != nil {
+			return wrapErr(err, "drop rejected rows")
+		}
+	}
+	slices.SortFunc(res.Errors, func(a, b RowError) int { return a.Line - b.Line })
+	return nil
+}
+
+// importedActors and importedSources are an event's links as the import
+// compares them: in order, actors by name and role, sources by URL and
+// excerpt.
+const importedActors = `(SELECT COALESCE(jsonb_agg(jsonb_build_object('name', a.name, 'role', ea.role) ORDER BY ea.position), '[]')
+	FROM event_actors ea JOIN actors a ON a.id = ea.actor_id WHERE ea.event_id = e.id)`
+const importedSources = `(SELECT COALESCE(jsonb_agg(jsonb_build_object('url', s.url, 'excerpt', es.excerpt) ORDER BY es.position), '[]')
+	FROM event_sources es JOIN sources s ON s.id = es.source_id WHERE es.event_id = e.id)`
+const stagedSources = `(SELECT COALESCE(jsonb_agg(jsonb_build_object('url', x->>'url', 'excerpt', COALESCE(x->>'excerpt', '')) ORDER BY o), '[]')
+	FROM jsonb_array_elements(r.sources) WITH ORDINALITY t(x, o))`
+
+// writeStaged matches staged rows to events and writes them.
+func writeStaged(ctx context.Context, tx *sql.Tx, res *ImportResult, o ImportOptions) error {
+	steps := []struct{ what, sql string }{
+		// Match: by external id first (ACLED keeps event_id_cnty across
+		// corrections), then by our id. A deleted event stays deleted.
+		{"match by external id", `
+			UPDATE import_rows r SET eid = e.id, action = CASE WHEN e.deleted_at IS NULL THEN 'match' ELSE 'deleted' END
+			FROM events e WHERE r.external_id IS NOT NULL AND e.external_id = r.external_id`},
+		{"match by id", `
+			UPDATE import_rows r SET eid = e.id, action = CASE WHEN e.deleted_at IS NULL THEN 'match' ELSE 'deleted' END
+			FROM events e WHERE r.eid IS NULL AND r.id IS NOT NULL AND e.id = r.id`},
+		{"new ids", `UPDATE import_rows SET eid = COALESCE(id, gen_random_uuid()), action = 'create' WHERE eid IS NULL`},
+		// Fresh statistics, or the planner takes the staging table for
+		// empty and joins it row by row.
+		{"index staged rows", `CREATE INDEX ON import_rows (eid)`},
+		{"analyze staged rows", `ANALYZE import_rows (eid, action)`},
+		// Only real changes bump the version and write a revision, so
+		// importing the same file twice changes nothing the second time.
+		{"compare", `
+			UPDATE import_rows r SET action = CASE WHEN
+				(e.type, e.title, e.summary, e.occurred_at, e.time_precision, e.geo_precision, e.place, e.admin1,
+				 e.country, e.fatalities, e.civilian_fatalities, e.status, e.visibility, e.tags, e.properties, e.external_id)
+				IS DISTINCT FROM
+				(r.type, r.title, r.summary, r.occurred_at, r.time_precision, r.geo_precision, r.place, r.admin1,
+				 r.country, r.fatalities, r.civilian_fatalities, r.status, r.visibility, r.tags, r.extra, r.external_id)
+				OR ST_AsEWKB(e.geom) IS DISTINCT FROM ST_AsEWKB(r.geom)
+				OR ` + importedActors + ` IS DISTINCT FROM r.actors
+				OR ` + importedSources + ` IS DISTINCT FROM ` + stagedSources + `
+				THEN 'update' ELSE 'unchanged' END
+			FROM events e WHERE e.id = r.eid AND r.action = 'match'`},
+		{"insert events", `
+			INSERT INTO events (id, type, title, summary, occurred_at, time_precision, geom, geo_precision,
+				place, admin1, country, fatalities, civilian_fatalities, status, visibility, tags, external_id, properties)
+			SELECT eid, type, title, summary, occurred_at, time_precision, geom, geo_precision,
+				place, admin1, country, fatalities, civilian_fatalities, status, visibility, tags, external_id, extra
+			FROM import_rows WHERE action = 'create'`},
+		{"update events", `
+			UPDATE events e SET type = r.type, title = r.title, summary = r.summary, occurred_at = r.occurred_at,
+				time_precision = r.time_precision, geom = r.geom, geo_precision = r.geo_precision, place = r.place,
+				admin1 = r.admin1, country = r.country, fatalities = r.fatalities,
+				civilian_fatalities = r.civilian_fatalities, status = r.status, visibility = r.visibility,
+				tags = r.tags, external_id = r.external_id, properties = r.extra,
+				version = e.version + 1, updated_at = now()
+			FROM import_rows r WHERE e.id = r.eid AND r.action = 'update'`},
+		{"add actors", `
+			INSERT INTO actors (name)
+			SELECT DISTINCT x->>'name' FROM import_rows r, jsonb_array_elements(r.actors) x
+			WHERE r.action IN ('create', 'update')
+			ON CONFLICT (name) DO NOTHING`},
+		{"clear actor links", `
+			DELETE FROM event_actors WHERE event_id IN (SELECT eid FROM import_rows WHERE action = 'update')`},
+		{"link actors", `
+			INSERT INTO event_actors (event_id, actor_id, role, position)
+			SELECT r.eid, a.id, x->>'role', o - 1
+			FROM import_rows r, jsonb_array_elements(r.actors) WITH ORDINALITY t(x, o), actors a
+			WHERE r.action IN ('create', 'update') AND a.name = x->>'name'
+			ON CONFLICT DO NOTHING`},
+		{"add sources", `
+			INSERT INTO sources (url, publisher, title, published_at)
+			SELECT DISTINCT ON (x->>'url') x->>'url', COALESCE(x->>'publisher', ''), COALESCE(x->>'title', ''),
+				(x->>'published_at')::timestamptz
+			FROM import_rows r, jsonb_array_elements(r.sources) x
+			WHERE r.action IN ('create', 'update')
+			ORDER BY x->>'url', r.line DESC
+			ON CONFLICT (url) DO UPDATE SET
+				publisher = COALESCE(NULLIF(EXCLUDED.publisher, ''), sources.publisher),
+				title = COALESCE(NULLIF(EXCLUDED.title, ''), sources.title),
+				published_at = COALESCE(EXCLUDED.published_at, sources.published_at)`},
+		{"clear source links", `
+			DELETE FROM event_sources WHERE event_id IN (SELECT eid FROM import_rows WHERE action = 'update')`},
+		{"link sources", `
+			INSERT INTO event_sources (event_id, source_id, excerpt, position)
+			SELECT r.eid, s.id, COALESCE(x->>'excerpt', ''), o - 1
+			FROM import_rows r, jsonb_array_elements(r.sources) WITH ORDINALITY t(x, o), sources s
+			WHERE r.action IN ('create', 'update') AND s.url = x->>'url'
+			ON CONFLICT DO NOTHING`},
+	}
+	for _, s := range steps {
+		if _, err := tx.ExecContext(ctx, s.sql); err != nil {
+			return wrapErr(err, "import: "+s.what)
+		}
+	}
+	// Revisions last, so each snapshot is the event as now served, made by
+	// the same expression as every other revision.
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO event_revisions (event_id, version, snapshot, editor, reason, action)
+		SELECT e.id, e.version, (`+featureSQL+`)::jsonb, $1, $2, r.action
+		FROM events e JOIN import_rows r ON r.eid = e.id
+		WHERE r.action IN ('create', 'update')`, o.Editor, o.Reason); err != nil {
+		return wrapErr(err, "import: revisions")
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT action, count(*) FROM import_rows GROUP BY action`)
+	if err != nil {
+		return wrapErr(err, "import: count")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var action string
+		var n int
+		if err := rows.Scan(&action, &n); err != nil {
+			return wrapErr(err, "import: count")
+		}
+		switch action {
+		case "create":
+			res.Created = n
+		case "update":
+			res.Updated = n
+		case "unchanged":
+			res.Unchanged = n
+		case "deleted":
+			res.SkippedDeleted = n
+		}
+	}
+	return wrapErr(rows.Err(), "import: count")
+}

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// ExportInfo describes the snapshot an export reads.
+type ExportInfo struct {
+	// DatasetVersion is the highest revision id: every accepted write
+	// adds one, so equal versions mean equal data.
+	DatasetVersion int64
+	ExportedAt     time.Time
+	// Events is how many events the export holds (counted only when asked).
+	Events int64
+}
+
+// exportBatch is how many Features one FETCH brings: enough to keep the
+// round trips negligible, few enough that memory stays flat.
+const exportBatch = 1000
+
+// ExportEvents streams every event f selects, newest first, as GeoJSON
+// Feature bytes built by PostGIS. It reads one read-only snapshot through
+// a server-side cursor, FETCHing a batch at a time, so memory stays flat
+// however many events there are and no single statement runs long enough
+// to meet statement_timeout. start is called once, before the first
+// Feature, with the snapshot's version (and count, when count is set).
+func (db *DB) ExportEvents(ctx context.Context, f EventFilter, count bool, start func(ExportInfo) error, emit func(feature []byte) error) error {
+	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return wrapErr(err, "begin export")
+	}
+	defer tx.Rollback()
+	if f.Region != "" {
+		if err := checkRegion(ctx, tx, f.Region); err != nil {
+			return err
+		}
+	}
+	var info ExportInfo
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0), now() FROM event_revisions`).Scan(&info.DatasetVersion, &info.ExportedAt); err != nil {
+		return wrapErr(err, "read dataset version")
+	}
+	info.ExportedAt = info.ExportedAt.UTC()
+	var q query
+	f.apply(&q)
+	if count {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+f.from(&q)+` WHERE `+q.whereSQL(), q.args...).Scan(&info.Events); err != nil {
+			return wrapErr(err, "count export")
+		}
+	}
+	// DECLARE takes no $n parameters through the extended protocol, so the
+	// cursor is declared over a prepared statement's text with its
+	// arguments bound by the driver in the same call.
+	if _, err := tx.ExecContext(ctx, `DECLARE export_events NO SCROLL CURSOR FOR
+		SELECT `+f.feature(geometryCRS84)+`::text FROM `+f.from(&q)+`
+		WHERE `+q.whereSQL()+`
+		ORDER BY e.occurred_at DESC, e.id DESC`, q.args...); err != nil {
+		return wrapErr(err, "declare export cursor")
+	}
+	if err := start(info); err != nil {
+		return err
+	}
+	for {
+		rows, err := tx.QueryContext(ctx, `FETCH 1000 FROM export_events`)
+		if err != nil {
+			return wrapErr(err, "fetch export")
+		}
+		n := 0
+		for rows.Next() {
+			var feature sql.RawBytes
+			if err := rows.Scan(&feature); err != nil {
+				rows.Close()
+				return wrapErr(err, "scan export")
+			}
+			n++
+			if err := emit(feature); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return wrapErr(err, "fetch export")
+		}
+		rows.Close()
+		if n < exportBatch {
+			return nil
+		}
+	}
+}
+
+// Deletion is one soft-deleted event, for mirrors to drop.
+type Deletion struct {
+	ID         string    `json:"id"`
+	ExternalID *string   `json:"external_id"`
+	DeletedAt  time.Time `json:"deleted_at"`
+}
+
+// DeletionsAfter is the keyset position of a deletions page: the last
+// deletion of the previous page.
+type DeletionsAfter struct {
+	DeletedAt time.Time
+	ID        string
+}
+
+// ListDeletions returns up to limit events deleted at or after since,
+// oldest deletion first, after the position after (zero: from since).
+// Restricted events appear only for callers who may see them, so a
+// deletion does not reveal that a hidden event existed. more says whether
+// another page follows.
+func (db *DB) ListDeletions(ctx context.Context, since time.Time, after DeletionsAfter, limit int, includeRestricted bool) (out []Deletion, more bool, err error) {
+	var q query
+	q.and("e.deleted_at IS NOT NULL")
+	if !includeRestricted {
+		q.and("e.visibility = 'public'")
+	}
+	if !since.IsZero() {
+		q.and("e.deleted_at >= " + q.arg(since))
+	}
+	if after.ID != "" {
+		q.and("(e.deleted_at, e.id) > (" + q.arg(after.DeletedAt) + ", " + q.arg(after.ID) + "::uuid)")
+	}
+	rows, err := db.db.QueryContext(ctx, `
+		SELECT e.id, e.external_id, e.deleted_at FROM events e
+		WHERE `+q.whereSQL()+`
+		ORDER BY e.deleted_at, e.id
+		LIMIT `+q.arg(limit+1), q.args...)
+	if err != nil {
+		return nil, false, wrapErr(err, "list deletions")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d Deletion
+		if err := rows.Scan(&d.ID, &d.ExternalID, &d.DeletedAt); err != nil {
+			return nil, false, wrapErr(err, "scan deletion")
+		}
+		d.DeletedAt = d.DeletedAt.UTC()
+		if len(out) == limit {
+			more = true
+			break
+		}
+		out = append(out, d)
+	}
+	return out, more, wrapErr(rows.Err(), "list deletions")
+}
