@@ -94,14 +94,35 @@ func (s *Server) parseItemsQuery(c echo.Context) (itemsQuery, error) {
 	if err := checkParams(q, itemsParams...); err != nil {
 		return itemsQuery{}, err
 	}
-	cfg := s.cfg
 	iq := itemsQuery{query: q}
-	f := &iq.filter
+	var err error
+	if iq.filter, err = s.parseEventFilter(c, q); err != nil {
+		return iq, err
+	}
+	if iq.page, err = s.parsePage(q); err != nil {
+		return iq, err
+	}
+	return iq, nil
+}
+
+// filterParams are the items parameters that select events, as opposed to
+// paging and formatting them. The endpoints that summarise the same
+// events (clusters, histogram) take exactly these.
+var filterParams = []string{
+	"bbox", "bbox-crs", "datetime", "type", "status", "country", "actor", "q", "region", "as_of",
+	"filter", "filter-lang", "filter-crs",
+}
+
+// parseEventFilter reads the filterParams of q, which has passed
+// checkParams, into a filter. Restricted events are included only for
+// callers allowed to see them.
+func (s *Server) parseEventFilter(c echo.Context, q url.Values) (store.EventFilter, error) {
+	var f store.EventFilter
 	f.IncludeRestricted = seesRestricted(c)
 	if q.Has("as_of") {
 		at, err := parseAsOf(q.Get("as_of"))
 		if err != nil {
-			return iq, err
+			return f, err
 		}
 		f.AsOf = at
 	}
@@ -110,14 +131,14 @@ func (s *Server) parseItemsQuery(c echo.Context) (itemsQuery, error) {
 		if q.Has("bbox-crs") {
 			c, err := geo.ParseCRS(q.Get("bbox-crs"))
 			if err != nil {
-				return iq, eventmap.Invalid("bbox-crs", err.Error())
+				return f, eventmap.Invalid("bbox-crs", err.Error())
 			}
 			crs = c
 		}
 		if q.Has("bbox") {
 			b, err := geo.ParseBBoxIn(q.Get("bbox"), crs)
 			if err != nil {
-				return iq, eventmap.Invalid("bbox", err.Error())
+				return f, eventmap.Invalid("bbox", err.Error())
 			}
 			f.BBox = &b
 		}
@@ -125,66 +146,72 @@ func (s *Server) parseItemsQuery(c echo.Context) (itemsQuery, error) {
 	if q.Has("datetime") {
 		iv, err := geo.ParseDatetime(q.Get("datetime"))
 		if err != nil {
-			return iq, eventmap.Invalid("datetime", err.Error())
+			return f, eventmap.Invalid("datetime", err.Error())
 		}
 		f.Interval = iv
 	}
 	var err error
 	if f.Types, err = parseEnumList(q, "type", eventmap.EventTypes); err != nil {
-		return iq, err
+		return f, err
 	}
 	if f.Statuses, err = parseEnumList(q, "status", eventmap.Statuses); err != nil {
-		return iq, err
+		return f, err
 	}
 	if f.Countries, err = parseCountries(q); err != nil {
-		return iq, err
+		return f, err
 	}
 	if f.Actor, err = parseText(q, "actor", 300); err != nil {
-		return iq, err
+		return f, err
 	}
 	if f.Text, err = parseText(q, "q", 200); err != nil {
-		return iq, err
+		return f, err
 	}
 	if f.Region, err = parseText(q, "region", 64); err != nil {
-		return iq, err
+		return f, err
 	}
 
 	if q.Has("filter") {
 		if f.Where, err = store.ParseFilter(q.Get("filter-lang"), q.Get("filter")); err != nil {
-			return iq, err
+			return f, err
 		}
 	} else if q.Has("filter-lang") {
-		return iq, eventmap.Invalid("filter-lang", "says how to read filter, which is missing")
+		return f, eventmap.Invalid("filter-lang", "says how to read filter, which is missing")
 	}
 	if q.Has("filter-crs") {
 		// Geometry literals in a filter are CRS84; say so rather than
 		// read metres or swapped axes as degrees.
 		if c, err := geo.ParseCRS(q.Get("filter-crs")); err != nil || c != geo.CRS84 {
-			return iq, eventmap.Invalid("filter-crs", "only "+geo.CRS84.URI+" is supported for filter geometries")
+			return f, eventmap.Invalid("filter-crs", "only "+geo.CRS84.URI+" is supported for filter geometries")
 		}
 	}
+	return f, nil
+}
 
-	p := &iq.page
+// parsePage reads the paging and output parameters of items.
+func (s *Server) parsePage(q url.Values) (store.Page, error) {
+	cfg := s.cfg
+	var p store.Page
+	var err error
 	if p.Limit, err = parseLimit(q, cfg.DefaultLimit, cfg.MaxLimit); err != nil {
-		return iq, err
+		return p, err
 	}
 	p.CountLimit = cfg.CountLimit
 	if q.Has("sortby") {
 		if p.Sort, err = store.ParseSort(q.Get("sortby")); err != nil {
-			return iq, eventmap.Invalid("sortby", err.Error())
+			return p, eventmap.Invalid("sortby", err.Error())
 		}
 	}
 	if q.Has("cursor") {
 		cur, err := store.DecodeCursor(q.Get("cursor"), p.Sort)
 		if err != nil {
-			return iq, eventmap.Invalid("cursor", err.Error())
+			return p, eventmap.Invalid("cursor", err.Error())
 		}
 		p.Cursor = &cur
 	}
 	if p.CRS, err = parseCRS(q); err != nil {
-		return iq, err
+		return p, err
 	}
-	return iq, nil
+	return p, nil
 }
 
 // parseAsOf reads the as_of parameter: an RFC 3339 date-time.
