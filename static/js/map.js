@@ -702,7 +702,7 @@ function clusterMarker(cell) {
 	const n = cell.properties.count;
 	const size = n < 100 ? 'small' : n < 1000 ? 'medium' : 'large';
 	const label = `${plural(n, 'event')} here: select to zoom in`;
-	const text = n >= 10000 ? `${Math.round(n / 1000)}k` : String(n);
+	const text = n >= 1000 ? `${(n / 1000).toFixed(n < 10000 ? 1 : 0)}k` : String(n); // fits the 40px bubble
 	const m = L.marker([cell.geometry.coordinates[1], cell.geometry.coordinates[0]], {
 		icon: L.divIcon({ className: `marker-cluster marker-cluster-${size} server-cluster`, html: el('div', null, el('span', null, text)), iconSize: [40, 40] }),
 		title: label,
@@ -996,7 +996,10 @@ function periodsBetween(first, last, interval) {
 }
 
 const lastDay = (p) => isoDay(new Date(p.end.getTime() - DAY_MS));
-const periodName = (p) => (timeline.interval === 'week' ? `week of ${isoDay(p.start)}` : `${MONTHS[p.start.getUTCMonth()].slice(0, 3)} ${p.start.getUTCFullYear()}`);
+const shortDay = (d) => `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()].slice(0, 3)} ${d.getUTCFullYear()}`;
+const periodName = (p) => (timeline.interval === 'week' ? `week of ${shortDay(p.start)}` : `${MONTHS[p.start.getUTCMonth()].slice(0, 3)} ${p.start.getUTCFullYear()}`);
+// A range of periods as the days it covers: "9 Jun 2025 – 2 Nov 2025".
+const rangeName = (a, b) => `${shortDay(a.start)} – ${shortDay(new Date(b.end.getTime() - DAY_MS))}`;
 
 async function setupTimeline() {
 	try {
@@ -1044,8 +1047,8 @@ function showTimeLabel() {
 	const ps = timeline.periods;
 	const i = Number(timeFrom.value), j = Number(timeTo.value);
 	let text;
-	if (!state.time) text = ps.length ? `All time (${periodName(ps[0])} – ${periodName(ps[ps.length - 1])})` : 'All time';
-	else if (ps.length) text = i === j ? periodName(ps[i]) : `${periodName(ps[i])} – ${periodName(ps[j])}`;
+	if (!state.time) text = ps.length ? `All time: ${rangeName(ps[0], ps[ps.length - 1])}` : 'All time';
+	else if (ps.length) text = rangeName(ps[i], ps[j]);
 	else text = state.time.join(' – ');
 	timeLabel.textContent = text;
 	timeFrom.setAttribute('aria-valuetext', ps[i] ? `from ${periodName(ps[i])}` : '');
