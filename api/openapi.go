@@ -145,6 +145,21 @@ func (s *Server) apiParameters() obj {
 			"description": "Why the change is made, kept in the revision history. Required to change a public event (or give an edit_reason property).",
 			"schema":      obj{"type": "string", "maxLength": 2000},
 		},
+		"clustersBbox": obj{
+			"name": "bbox", "in": "query", "required": true, "style": "form", "explode": false,
+			"description": "The view: minLon,minLat,maxLon,maxLat (CRS84 unless bbox-crs says otherwise). At the given zoom it may span at most 8192 pixels a side.",
+			"schema":      obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}},
+		},
+		"zoom": obj{
+			"name": "zoom", "in": "query", "required": true,
+			"description": "The map zoom (256-pixel Web Mercator tiles) the cells are sized for: each cell is 64 pixels square at this zoom.",
+			"schema":      obj{"type": "integer", "minimum": 0, "maximum": maxZoom},
+		},
+		"interval": obj{
+			"name": "interval", "in": "query", "required": false,
+			"description": "The period each bucket counts, in UTC; weeks start on Monday.",
+			"schema":      obj{"type": "string", "enum": store.HistogramIntervals, "default": "month"},
+		},
 		"featureId": obj{
 			"name": "featureId", "in": "path", "required": true,
 			"description": "The event id (a UUID).",
@@ -160,6 +175,11 @@ func fParam(formats ...string) obj {
 		"schema":      obj{"type": "string", "enum": formats, "default": formats[0]},
 	}
 }
+
+// filterParamRefs are the items parameters that select events, which the
+// clusters and histogram endpoints take too (filterParams in params.go).
+var filterParamRefs = []string{"bbox-crs", "datetime", "type", "status", "country", "actor", "q", "region", "asOf",
+	"updatedSince", "filter", "filter-lang", "filter-crs"}
 
 // itemsParamRefs are the parameters of GET /collections/events/items.
 var itemsParamRefs = []string{"bbox", "bbox-crs", "datetime", "limit", "cursor", "sortby", "crs",
@@ -351,6 +371,25 @@ func (s *Server) openAPIDocument(c echo.Context) obj {
 			obj{"name": "skip_invalid", "in": "query", "required": false, "description": "import the valid rows when some are rejected (default: any rejected row means nothing is imported, 422)", "schema": obj{"type": "boolean", "default": false}},
 			obj{"name": "filename", "in": "query", "required": false, "description": "the file's name, recorded as the reason of every revision the import writes", "schema": obj{"type": "string", "maxLength": 200}},
 		})},
+		"/collections/events/clusters": op("getEventClusters",
+			"The events the items filters select, counted per 64-pixel grid cell at a zoom: how the map shows views with more events than a page", "Data",
+			append([]string{"clustersBbox", "zoom"}, filterParamRefs...),
+			obj{"description": "One Point feature per cell that holds events, at the mean position of its events; cells of one event carry its id. Strong ETag, Cache-Control max-age=60.",
+				"headers": obj{"ETag": obj{"schema": obj{"type": "string"}}, "Cache-Control": obj{"schema": obj{"type": "string"}}},
+				"content": content(geoJSON, ref("schemas", "ClusterCollection"))},
+			obj{"304": obj{"description": "Not modified (If-None-Match)"}, "503": ref("responses", "Unavailable")}),
+		"/collections/events/histogram": op("getEventHistogram",
+			"How many of the events the items filters select happened in each period (UTC)", "Data",
+			append([]string{"bbox", "interval"}, filterParamRefs...),
+			obj{"description": "Periods that hold events, oldest first. Strong ETag, Cache-Control max-age=60.",
+				"headers": obj{"ETag": obj{"schema": obj{"type": "string"}}, "Cache-Control": obj{"schema": obj{"type": "string"}}},
+				"content": content("application/json", ref("schemas", "Histogram"))},
+			obj{"304": obj{"description": "Not modified (If-None-Match)"}, "503": ref("responses", "Unavailable")}),
+		"/collections/regions/items": op("getRegions", "The named regions (the Badiya desert) usable as the items region filter", "Data", nil,
+			obj{"description": "Every region as a GeoJSON Feature; its id is the value of the region filter.",
+				"headers": obj{"ETag": obj{"schema": obj{"type": "string"}}},
+				"content": content(geoJSON, ref("schemas", "RegionCollection"))},
+			obj{"304": obj{"description": "Not modified (If-None-Match)"}, "400": ref("responses", "InvalidParameter"), "503": ref("responses", "Unavailable")}),
 		"/healthz": op("getHealth", "Liveness: the process is up (does not touch the database)", "Operations", nil,
 			okResponse("Up", content("application/json", ref("schemas", "Status"))), nil),
 		"/readyz": op("getReadiness", "Readiness: the database answers and no migration is pending", "Operations", nil,
@@ -489,6 +528,68 @@ func apiSchemas() obj {
 				"type":        obj{"type": "string", "enum": []string{"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"}},
 				"coordinates": obj{"type": "array", "items": obj{}},
 				"geometries":  obj{"type": "array", "items": ref("schemas", "Geometry")},
+			},
+		},
+		"ClusterCollection": obj{
+			"type": "object", "required": []string{"type", "zoom", "cellPixels", "numberMatched", "numberReturned", "features", "links"},
+			"properties": obj{
+				"type":           obj{"type": "string", "enum": []string{"FeatureCollection"}},
+				"zoom":           obj{"type": "integer"},
+				"cellPixels":     obj{"type": "integer"},
+				"numberMatched":  obj{"type": "integer", "minimum": 0, "description": "the events counted: the sum of the counts"},
+				"numberReturned": obj{"type": "integer", "minimum": 0, "description": "the cells returned"},
+				"links":          linkList,
+				"features": obj{"type": "array", "items": obj{
+					"type": "object", "required": []string{"type", "bbox", "geometry", "properties"},
+					"properties": obj{
+						"type": obj{"type": "string", "enum": []string{"Feature"}},
+						"id":   obj{"type": "string", "description": "the event's id, for cells of one event"},
+						"bbox": obj{"type": "array", "minItems": 4, "maxItems": 4, "items": obj{"type": "number"},
+							"description": "bounds of the cell's events: zoom to it to see them apart"},
+						"geometry": ref("schemas", "Geometry"),
+						"properties": obj{
+							"type": "object", "required": []string{"count"},
+							"properties": obj{
+								"count":         obj{"type": "integer", "minimum": 1},
+								"id":            str,
+								"type":          str,
+								"geo_precision": str,
+							},
+						},
+					},
+				}},
+			},
+		},
+		"Histogram": obj{
+			"type": "object", "required": []string{"interval", "numberMatched", "buckets"},
+			"properties": obj{
+				"interval":      obj{"type": "string", "enum": store.HistogramIntervals},
+				"numberMatched": obj{"type": "integer", "minimum": 0},
+				"buckets": obj{"type": "array", "items": obj{
+					"type": "object", "required": []string{"start", "end", "count"},
+					"properties": obj{
+						"start": obj{"type": "string", "format": "date-time"},
+						"end":   obj{"type": "string", "format": "date-time", "description": "first instant after the period"},
+						"count": obj{"type": "integer", "minimum": 1},
+					},
+				}},
+			},
+		},
+		"RegionCollection": obj{
+			"type": "object", "required": []string{"type", "features"},
+			"properties": obj{
+				"type": obj{"type": "string", "enum": []string{"FeatureCollection"}},
+				"features": obj{"type": "array", "items": obj{
+					"type": "object", "required": []string{"type", "id", "geometry", "properties"},
+					"properties": obj{
+						"type":     obj{"type": "string", "enum": []string{"Feature"}},
+						"id":       str,
+						"geometry": ref("schemas", "Geometry"),
+						"properties": obj{"type": "object", "properties": obj{
+							"name": str, "description": str, "approximate": obj{"type": "boolean"},
+						}},
+					},
+				}},
 			},
 		},
 		"EventProperties": eventPropertiesSchema(),

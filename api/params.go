@@ -82,7 +82,8 @@ var itemsParams = []string{
 }
 
 // filterParams are the items parameters that select events (not pages
-// or formats): what `eventmap export` takes as flags.
+// or formats): what `eventmap export` takes as flags, and what the
+// clusters and histogram endpoints take.
 var filterParams = []string{
 	"bbox", "bbox-crs", "datetime", "type", "status", "country", "actor", "q", "region",
 	"as_of", "updated_since", "filter", "filter-lang", "filter-crs",
@@ -307,4 +308,13 @@ func parseText(q url.Values, name string, max int) (string, error) {
 		return "", eventmap.Invalid(name, "at most "+strconv.Itoa(max)+" characters, got "+strconv.Itoa(n))
 	}
 	return v, nil
+}
+
+// parseEventFilter reads the filterParams of q (already through
+// checkParams) for the endpoints that summarise the events items would
+// list (clusters, histogram), so a filter means the same there.
+func (s *Server) parseEventFilter(c echo.Context, q url.Values) (store.EventFilter, error) {
+	f := store.EventFilter{IncludeRestricted: seesRestricted(c)}
+	err := parseFilterParams(q, &f)
+	return f, err
 }

@@ -28,6 +28,9 @@ func (s *Server) routes() {
 	get("/collections/events/items/:id", s.itemHandler)
 	get("/collections/events/items/:id/revisions", s.revisionsHandler)
 	get("/collections/events/deletions", s.deletionsHandler)
+	get("/collections/events/clusters", s.clustersHandler)
+	get("/collections/events/histogram", s.histogramHandler)
+	get("/collections/regions/items", s.regionsHandler)
 
 	// Writes (OGC API - Features Part 4), for token holders; see write.go.
 	s.echo.POST("/collections/events/items", s.createHandler)

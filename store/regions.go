@@ -27,3 +27,27 @@ func (tx *Tx) PutRegion(ctx context.Context, r eventmap.Region) error {
 	}
 	return nil
 }
+
+// ListRegions returns every region as a GeoJSON FeatureCollection built by
+// PostGIS, ordered by id: id, name, description and whether the outline is
+// approximate. Regions are reference shapes, not events, so they have no
+// visibility of their own and everyone may read them.
+func (db *DB) ListRegions(ctx context.Context) ([]byte, error) {
+	var fc []byte
+	err := db.db.QueryRowContext(ctx, `
+		SELECT json_build_object(
+			'type', 'FeatureCollection',
+			'features', COALESCE(json_agg(json_build_object(
+				'type', 'Feature',
+				'id', r.id,
+				'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(r.geom), 6)::json,
+				'properties', json_build_object(
+					'name', r.name, 'description', r.description, 'approximate', r.approximate)
+			) ORDER BY r.id), '[]'::json)
+		)::text
+		FROM regions r`).Scan(&fc)
+	if err != nil {
+		return nil, wrapErr(err, "list regions")
+	}
+	return fc, nil
+}

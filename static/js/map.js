@@ -1,24 +1,36 @@
 // eventmap: the static Leaflet map (served at /map/).
 //
-// Plain ES module, no build step. Leaflet comes from static/vendor/leaflet/leaflet.js (a
-// classic script loaded before this module) and is used through window.L.
+// Plain ES module, no build step. Leaflet and Leaflet.markercluster come from static/vendor/
+// (classic scripts loaded before this module) and are used through window.L.
 //
-// Data comes only from the public API: GET /collections/events/items?bbox=W,S,E,N&limit=1000,
-// re-queried on every moveend (debounced, stale requests aborted), following `next` links.
-// Base map: the bundled country outline (data/countries.geojson) and, only when config.json
-// names one, a raster tile layer. With no tile_url the page talks to no host but its own.
+// Data comes only from the public API, like any other client:
+//   /collections/events/clusters   per-cell counts for the view: cheap whatever the event count
+//   /collections/events/items      the events themselves, once the view holds at most LIMIT
+//   /collections/events/histogram  counts per period for the time slider
+//   /collections/regions/items     the region overlay (Badiya), when switched on
+//   /collections/events            the temporal extent, once, for the slider's range
+// A change of view or filter is debounced, and the requests of the previous one are aborted, so a
+// pan costs at most three requests (clusters or items first, the other if needed, histogram).
 //
-// Every piece of event data is inserted with textContent / setAttribute, never as HTML.
+// Every piece of event data is inserted with textContent / setAttribute, never as HTML, and no
+// style="" attribute is ever written (the page runs under a CSP without 'unsafe-inline').
 //
-// Test hooks (e2e/map.spec.mjs): point markers have class `event-marker`, areas `event-area`;
-// both carry data-event-id, data-event-type, data-place. #map carries data-state
-// (starting | pending | loading | ready | error) and data-event-count once drawn.
+// Test hooks (e2e/map*.mjs): event markers have class `event-marker`, areas `event-area`, server
+// clusters `server-cluster`; markers and areas carry data-event-id, data-event-type, data-place.
+// #map carries data-state (starting | pending | loading | ready | error), data-mode (items |
+// clusters) and data-event-count (events in the view under the filters) once drawn.
+// window.eventmapView() returns the ids drawn in items mode and the last request URLs.
 
 const L = window.L;
 
 const ITEMS_PATH = '/collections/events/items';
-const PAGE_LIMIT = 1000;
-const MAX_PAGES = 10;
+const CLUSTERS_PATH = '/collections/events/clusters';
+const HISTOGRAM_PATH = '/collections/events/histogram';
+const REGIONS_PATH = '/collections/regions/items';
+const COLLECTION_PATH = '/collections/events';
+// Up to this many events in view are drawn one by one (clustered in the browser); above it the
+// server counts them per cell. 2000 markers keep Leaflet.markercluster responsive on a phone.
+const LIMIT = 2000;
 const DEBOUNCE_MS = 250;
 const START = { center: [34.8, 38.5], zoom: 7 };
 
@@ -33,6 +45,13 @@ const TYPES = [
 	['other', 'Other'],
 ];
 const TYPE_LABEL = new Map(TYPES);
+const STATUSES = [
+	['reported', 'Reported (faded)'],
+	['corroborated', 'Corroborated'],
+	['confirmed', 'Confirmed'],
+	['disputed', 'Disputed (dashed)'],
+	['retracted', 'Retracted (struck)'],
+];
 
 const TIME_PRECISION = {
 	exact: 'exact time',
@@ -47,6 +66,7 @@ const GEO_PRECISION = {
 };
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
 	'September', 'October', 'November', 'December'];
+const DAY_MS = 86_400_000;
 
 // ---- small DOM helpers (text only, never HTML) -------------------------------------------
 
@@ -96,12 +116,17 @@ function safeHref(u) {
 	}
 }
 
-// Known types map to themselves, anything else to "other" (also keeps class names clean).
+// Known values map to themselves, anything else to a safe default (also keeps class names clean).
 const typeKey = (t) => (TYPE_LABEL.has(t) ? t : 'other');
 const precisionKey = (p) => (p in GEO_PRECISION ? p : 'exact');
+const statusKey = (s) => (STATUSES.some(([k]) => k === s) ? s : 'reported');
 
 // ---- formatting ------------------------------------------------------------------------
 
+const isoDay = (d) => d.toISOString().slice(0, 10);
+
+// An imprecise date is shown as the range it stands for, never as a falsely exact day.
+// occurred_at of a week or month event is the start of its period.
 export function formatWhen(iso, precision) {
 	const d = new Date(str(iso));
 	if (!iso || Number.isNaN(d.getTime())) return 'unknown date';
@@ -111,9 +136,11 @@ export function formatWhen(iso, precision) {
 		case 'exact':
 			return `${ymd} ${full.slice(11, 16)} UTC`;
 		case 'week':
-			return `week of ${ymd}`;
-		case 'month':
-			return `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+			return `${ymd} – ${isoDay(new Date(d.getTime() + 6 * DAY_MS))} (some day that week)`;
+		case 'month': {
+			const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0));
+			return `${ymd} – ${isoDay(last)} (some day in ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()})`;
+		}
 		case 'day':
 		default:
 			return ymd;
@@ -124,6 +151,8 @@ export function formatWhen(iso, precision) {
 export function formatCount(n) {
 	return typeof n === 'number' && Number.isFinite(n) ? String(n) : 'unknown';
 }
+
+const plural = (n, word) => `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
 
 // ---- popup -----------------------------------------------------------------------------
 
@@ -193,6 +222,7 @@ function popupContent(f) {
 	}));
 
 	const id = str(f.id);
+	const item = `${ITEMS_PATH}/${encodeURIComponent(id)}`;
 	return el('article', { class: 'event-popup', dataset: { eventId: id } },
 		el('h2', { class: `event-title event-type-${type}` }, str(p.title) || 'Untitled event'),
 		summaryBlock(str(p.summary)),
@@ -200,18 +230,92 @@ function popupContent(f) {
 		el('h3', null, sources.length ? 'Sources' : 'No sources recorded'),
 		sources.length ? srcList : null,
 		id ? el('p', { class: 'feature-link' },
-			el('a', { href: `${ITEMS_PATH}/${encodeURIComponent(id)}`, type: 'application/geo+json' }, 'This event as GeoJSON')) : null,
+			el('a', { href: `${item}/revisions`, class: 'history-link', type: 'application/json' }, 'History of changes'),
+			' · ',
+			el('a', { href: item, class: 'geojson-link', type: 'application/geo+json' }, 'This event as GeoJSON')) : null,
 	);
 }
 
+const POPUP_OPTIONS = { maxWidth: 340, minWidth: 240, maxHeight: 420, autoPanPadding: [20, 20] };
+
+// ---- state: filters, time range, view; mirrored in the URL hash -------------------------
+
+// The filters the API gets, and the permalink keeps. time is [from, to] as inclusive
+// YYYY-MM-DD dates, or null for all time.
+const state = {
+	types: new Set(),
+	statuses: new Set(),
+	q: '',
+	actor: '',
+	time: null,
+	regions: false,
+};
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+// #map=ZOOM/LAT/LON&type=raid,clash&status=…&q=…&actor=…&time=FROM/TO&regions=1
+function readHash() {
+	const h = new URLSearchParams(window.location.hash.replace(/^#/, ''));
+	const view = (h.get('map') || '').split('/').map(Number);
+	const list = (k, allowed) => new Set((h.get(k) || '').split(',').filter((v) => allowed.some(([a]) => a === v)));
+	const time = (h.get('time') || '').split('/');
+	return {
+		view: view.length === 3 && view.every(Number.isFinite) && Math.abs(view[1]) <= 90 && Math.abs(view[2]) <= 180
+			? { zoom: view[0], center: [view[1], view[2]] } : null,
+		types: list('type', TYPES),
+		statuses: list('status', STATUSES),
+		q: (h.get('q') || '').slice(0, 200),
+		actor: (h.get('actor') || '').slice(0, 300),
+		time: time.length === 2 && DATE_RE.test(time[0]) && DATE_RE.test(time[1]) && time[0] <= time[1] ? time : null,
+		regions: h.get('regions') === '1',
+	};
+}
+
+function writeHash() {
+	const c = map.getCenter();
+	const h = new URLSearchParams();
+	h.set('map', `${map.getZoom()}/${c.lat.toFixed(4)}/${c.lng.toFixed(4)}`);
+	if (state.types.size) h.set('type', [...state.types].join(','));
+	if (state.statuses.size) h.set('status', [...state.statuses].join(','));
+	if (state.q) h.set('q', state.q);
+	if (state.actor) h.set('actor', state.actor);
+	if (state.time) h.set('time', state.time.join('/'));
+	if (state.regions) h.set('regions', '1');
+	const hash = `#${h.toString().replaceAll('%2C', ',').replaceAll('%2F', '/')}`;
+	if (hash !== window.location.hash) history.replaceState(null, '', hash);
+}
+
+// The API parameters for the current filters; withTime false leaves the time range out (the
+// histogram shows every period, so the slider can widen the range again).
+function filterParams(withTime = true) {
+	const p = new URLSearchParams();
+	if (state.types.size) p.set('type', [...state.types].join(','));
+	if (state.statuses.size) p.set('status', [...state.statuses].join(','));
+	if (state.q) p.set('q', state.q);
+	if (state.actor) p.set('actor', state.actor);
+	if (withTime && state.time) p.set('datetime', state.time.join('/'));
+	return p;
+}
+
+const apiURL = (path, params) => `${path}?${params.toString().replaceAll('%2C', ',').replaceAll('%2F', '/')}`;
+
 // ---- map ------------------------------------------------------------------------------
+
+const initial = readHash();
+Object.assign(state, { types: initial.types, statuses: initial.statuses, q: initial.q, actor: initial.actor, time: initial.time, regions: initial.regions });
+
+// The basemap decides the zoom range, which must be known before Leaflet.markercluster is
+// added: it sizes its per-zoom cluster tree from the map's maxZoom once.
+const config = await loadConfig();
+const tileURL = str(config.tile_url).trim();
+const zooms = tileURL ? { min: 2, max: 18 } : { min: 4, max: 12 }; // the bundled outline covers lon 25..60, lat 10..45 only
 
 const mapEl = document.getElementById('map');
 const map = L.map(mapEl, {
-	center: START.center,
-	zoom: START.zoom,
-	minZoom: 4, // the bundled outline covers lon 25..60, lat 10..45 only; tiles lower this to 2
-	maxZoom: 12,
+	center: initial.view ? initial.view.center : START.center,
+	zoom: initial.view ? Math.min(zooms.max, Math.max(zooms.min, Math.round(initial.view.zoom))) : START.zoom,
+	minZoom: zooms.min,
+	maxZoom: zooms.max,
 	worldCopyJump: false,
 	keyboard: true,
 });
@@ -221,6 +325,7 @@ map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank
 // labels just above it. Neither takes pointer events.
 map.createPane('outline').style.zIndex = '150';
 map.createPane('countryLabels').style.zIndex = '190';
+map.createPane('regions').style.zIndex = '350';
 map.getPane('outline').style.pointerEvents = 'none';
 map.getPane('countryLabels').style.pointerEvents = 'none';
 
@@ -249,7 +354,7 @@ const LegendControl = L.Control.extend({
 	options: { position: 'bottomright' },
 	onAdd() {
 		// <details>: collapsible, closed by default on narrow screens
-		const box = el('details', { class: 'leaflet-bar legend', open: window.innerWidth > 600 },
+		const box = el('details', { class: 'leaflet-bar legend', open: window.innerWidth > 700 },
 			el('summary', null, 'Legend'),
 			el('h2', null, 'Event type'),
 			el('ul', null, TYPES.map(([key, label]) => el('li', null,
@@ -259,7 +364,14 @@ const LegendControl = L.Control.extend({
 				el('li', null, el('span', { class: 'legend-swatch swatch-dot swatch-neutral', 'aria-hidden': 'true' }), 'exact'),
 				el('li', null, el('span', { class: 'legend-swatch swatch-dot swatch-town swatch-neutral', 'aria-hidden': 'true' }), 'town or village'),
 				el('li', null, el('span', { class: 'legend-swatch swatch-region swatch-neutral', 'aria-hidden': 'true' }), 'approximate (region)'),
-				el('li', null, el('span', { class: 'legend-swatch swatch-area swatch-neutral', 'aria-hidden': 'true' }), 'area: imprecise location')));
+				el('li', null, el('span', { class: 'legend-swatch swatch-area swatch-neutral', 'aria-hidden': 'true' }), 'area: imprecise location'),
+				el('li', null, el('span', { class: 'legend-swatch swatch-cluster', 'aria-hidden': 'true' }), 'group of events: select to zoom in')),
+			el('h2', null, 'Status'),
+			el('ul', null,
+				el('li', null, el('span', { class: 'legend-swatch swatch-dot swatch-neutral status-confirmed', 'aria-hidden': 'true' }), 'confirmed, corroborated'),
+				el('li', null, el('span', { class: 'legend-swatch swatch-dot swatch-neutral status-reported', 'aria-hidden': 'true' }), 'reported (faded)'),
+				el('li', null, el('span', { class: 'legend-swatch swatch-dot swatch-neutral status-disputed', 'aria-hidden': 'true' }), 'disputed (dashed)'),
+				el('li', null, el('span', { class: 'legend-swatch swatch-dot swatch-neutral status-retracted', 'aria-hidden': 'true' }), 'retracted (struck)')));
 		L.DomEvent.disableClickPropagation(box);
 		L.DomEvent.disableScrollPropagation(box);
 		return box;
@@ -280,15 +392,11 @@ async function loadConfig() {
 	}
 }
 
-async function addTiles() {
-	const cfg = await loadConfig();
-	const url = str(cfg.tile_url).trim();
-	if (!url) return; // outline only: no request to any tile host
-	map.setMinZoom(2);
-	map.setMaxZoom(18);
-	L.tileLayer(url, {
-		maxZoom: 18,
-		attribution: attributionHtml(cfg.tile_attribution), // Leaflet treats attribution as HTML
+function addTiles() {
+	if (!tileURL) return; // outline only: no request to any tile host
+	L.tileLayer(tileURL, {
+		maxZoom: zooms.max,
+		attribution: attributionHtml(config.tile_attribution), // Leaflet treats attribution as HTML
 	}).addTo(map);
 }
 
@@ -386,10 +494,27 @@ async function addOutline() {
 	}
 }
 
-// ---- events ---------------------------------------------------------------------------
+// ---- overlays: events (one by one, or server clusters) and regions ----------------------
 
-const markersLayer = L.featureGroup().addTo(map);
-const areasLayer = L.featureGroup().addTo(map);
+// Events drawn one by one are clustered in the browser; events at one place spiderfy.
+const markersLayer = L.markerClusterGroup({
+	spiderfyOnMaxZoom: true,
+	showCoverageOnHover: false,
+	zoomToBoundsOnClick: true,
+	maxClusterRadius: 50,
+	chunkedLoading: true,
+});
+const areasLayer = L.featureGroup();
+const serverClusters = L.featureGroup();
+const eventsLayer = L.layerGroup([areasLayer, markersLayer, serverClusters]).addTo(map);
+const regionsLayer = L.featureGroup();
+
+const layersControl = L.control.layers(null, {
+	'Events': eventsLayer,
+	'Regions (approximate outlines)': regionsLayer,
+}, { collapsed: window.innerWidth <= 700, position: 'topright' }).addTo(map);
+layersControl.getContainer().setAttribute('aria-label', 'Layers');
+
 const shown = new Map(); // id -> { key, layers }
 
 function tagElement(node, f, label) {
@@ -398,6 +523,7 @@ function tagElement(node, f, label) {
 	node.dataset.eventType = str(p.type);
 	node.dataset.place = str(p.place);
 	node.dataset.precision = str(p.geo_precision);
+	node.dataset.status = str(p.status);
 	if (label) node.setAttribute('aria-label', label);
 }
 
@@ -406,33 +532,41 @@ function describe(f) {
 	const parts = [str(p.title) || 'Untitled event'];
 	if (p.place && !str(p.title).includes(str(p.place))) parts.push(str(p.place));
 	parts.push(formatWhen(p.occurred_at, p.time_precision));
+	if (p.status) parts.push(str(p.status));
 	return parts.join(' · ');
+}
+
+function eventIcon(type, precision, status) {
+	const prec = precisionKey(precision);
+	const size = prec === 'region' ? 30 : 16;
+	return L.divIcon({
+		className: `event-marker event-type-${typeKey(type)} precision-${prec} status-${statusKey(status)}`,
+		html: '',
+		iconSize: [size, size],
+		popupAnchor: [0, -size / 2],
+	});
 }
 
 function pointLayer(f, coords) {
 	const p = f.properties || {};
-	const prec = precisionKey(p.geo_precision);
-	const size = prec === 'region' ? 30 : 16;
 	const label = describe(f);
 	const m = L.marker([coords[1], coords[0]], {
-		icon: L.divIcon({
-			className: `event-marker event-type-${typeKey(p.type)} precision-${prec}`,
-			html: '',
-			iconSize: [size, size],
-			popupAnchor: [0, -size / 2],
-		}),
+		icon: eventIcon(p.type, p.geo_precision, p.status),
 		title: label,
 		alt: label,
 		keyboard: true,
 		riseOnHover: true,
 	});
-	m.bindPopup(() => popupContent(f), { maxWidth: 340, minWidth: 240, maxHeight: 420, autoPanPadding: [20, 20] });
+	m.bindPopup(() => popupContent(f), POPUP_OPTIONS);
+	// Inside a cluster a marker has no element; Leaflet makes a new one each time it is shown.
+	m.on('add', () => {
+		const e = m.getElement();
+		if (e) {
+			tagElement(e, f, label);
+			e.setAttribute('role', 'button');
+		}
+	});
 	markersLayer.addLayer(m);
-	const e = m.getElement();
-	if (e) {
-		tagElement(e, f, label);
-		e.setAttribute('role', 'button');
-	}
 	return m;
 }
 
@@ -440,7 +574,7 @@ function areaLayer(f, latlngs, isLine) {
 	const p = f.properties || {};
 	const label = describe(f);
 	const opts = {
-		className: `event-area event-type-${typeKey(p.type)}`,
+		className: `event-area event-type-${typeKey(p.type)} status-${statusKey(p.status)}`,
 		color: '#555',
 		weight: 2,
 		dashArray: '6 5',
@@ -448,10 +582,10 @@ function areaLayer(f, latlngs, isLine) {
 		opacity: 0.9,
 	};
 	const layer = isLine ? L.polyline(latlngs, opts) : L.polygon(latlngs, opts);
-	layer.bindPopup(() => popupContent(f), { maxWidth: 340, minWidth: 240, maxHeight: 420, autoPanPadding: [20, 20] });
-	areasLayer.addLayer(layer);
-	const e = layer.getElement();
-	if (e) {
+	layer.bindPopup(() => popupContent(f), POPUP_OPTIONS);
+	layer.on('add', () => {
+		const e = layer.getElement();
+		if (!e || e.dataset.eventId) return;
 		tagElement(e, f, label);
 		e.setAttribute('tabindex', '0');
 		e.setAttribute('role', 'button');
@@ -464,7 +598,8 @@ function areaLayer(f, latlngs, isLine) {
 				layer.openPopup();
 			}
 		});
-	}
+	});
+	areasLayer.addLayer(layer);
 	return layer;
 }
 
@@ -498,23 +633,26 @@ function layersFor(f, g = f.geometry) {
 
 // Draw the new set, keeping layers of events that did not change (so an open popup survives
 // the reload that its own auto-pan triggers).
-function render(features) {
+function renderEvents(features) {
+	serverClusters.clearLayers();
 	const next = new Map();
 	for (const f of features) {
 		if (!f || typeof f !== 'object') continue;
 		const id = str(f.id) || JSON.stringify(f.geometry);
 		next.set(id, f);
 	}
+	const gone = [];
 	for (const [id, entry] of shown) {
 		const f = next.get(id);
 		if (!f || JSON.stringify(f) !== entry.key) {
 			for (const l of entry.layers) {
-				markersLayer.removeLayer(l);
+				if (markersLayer.hasLayer(l)) gone.push(l);
 				areasLayer.removeLayer(l);
 			}
 			shown.delete(id);
 		}
 	}
+	markersLayer.removeLayers(gone);
 	// big areas first so smaller ones stay clickable on top of them
 	const area = (f) => {
 		const g = f.geometry || {};
@@ -527,27 +665,144 @@ function render(features) {
 	return next.size;
 }
 
+function clearEvents() {
+	markersLayer.clearLayers();
+	areasLayer.clearLayers();
+	shown.clear();
+}
+
+// A cell of one event is drawn as that event; its facts are fetched when it is opened.
+function singleEventMarker(cell) {
+	const p = cell.properties;
+	const [lon, lat] = cell.geometry.coordinates;
+	const label = `${TYPE_LABEL.get(typeKey(p.type))} event: select for its details`;
+	const m = L.marker([lat, lon], { icon: eventIcon(p.type, p.geo_precision, null), title: label, alt: label, keyboard: true });
+	m.bindPopup(el('p', null, 'loading…'), POPUP_OPTIONS);
+	m.on('popupopen', async () => {
+		try {
+			const res = await fetch(`${ITEMS_PATH}/${encodeURIComponent(str(p.id))}`, { headers: { Accept: 'application/geo+json' } });
+			if (!res.ok) throw await problemError(res);
+			m.setPopupContent(popupContent(await res.json()));
+		} catch (err) {
+			m.setPopupContent(el('p', null, `Could not load the event: ${err.message || err}`));
+		}
+	});
+	m.on('add', () => {
+		const e = m.getElement();
+		if (e) {
+			e.dataset.eventId = str(p.id);
+			e.dataset.eventType = str(p.type);
+			e.setAttribute('role', 'button');
+		}
+	});
+	return m;
+}
+
+function clusterMarker(cell) {
+	const n = cell.properties.count;
+	const size = n < 100 ? 'small' : n < 1000 ? 'medium' : 'large';
+	const label = `${plural(n, 'event')} here: select to zoom in`;
+	const text = n >= 1000 ? `${(n / 1000).toFixed(n < 10000 ? 1 : 0)}k` : String(n); // fits the 40px bubble
+	const m = L.marker([cell.geometry.coordinates[1], cell.geometry.coordinates[0]], {
+		icon: L.divIcon({ className: `marker-cluster marker-cluster-${size} server-cluster`, html: el('div', null, el('span', null, text)), iconSize: [40, 40] }),
+		title: label,
+		alt: label,
+		keyboard: true,
+	});
+	m.on('click', () => {
+		const [w, s, e, nth] = cell.bbox;
+		const b = L.latLngBounds([s, w], [nth, e]);
+		// events at (nearly) one spot: zoom in two steps rather than to an empty point
+		if (b.getNorth() - b.getSouth() < 1e-4 && b.getEast() - b.getWest() < 1e-4) map.setView(b.getCenter(), Math.min(map.getMaxZoom(), map.getZoom() + 2));
+		else map.fitBounds(b.pad(0.2), { maxZoom: map.getMaxZoom() });
+	});
+	m.on('add', () => {
+		const e = m.getElement();
+		if (e) {
+			e.dataset.count = String(n);
+			e.setAttribute('role', 'button');
+		}
+	});
+	return m;
+}
+
+function renderClusters(fc) {
+	clearEvents();
+	serverClusters.clearLayers();
+	for (const cell of fc.features || []) {
+		if (!cell || !cell.geometry || !cell.properties) continue;
+		serverClusters.addLayer(cell.properties.count === 1 && cell.properties.id ? singleEventMarker(cell) : clusterMarker(cell));
+	}
+}
+
+let regionsLoaded = false;
+async function loadRegions() {
+	if (regionsLoaded) return;
+	regionsLoaded = true;
+	try {
+		const fc = await getJSON(REGIONS_PATH, undefined);
+		L.geoJSON(fc, {
+			pane: 'regions',
+			style: { className: 'region-area', color: '#6b5b3e', weight: 2, dashArray: '2 6', fillOpacity: 0.08 },
+			onEachFeature(f, layer) {
+				const p = f.properties || {};
+				const name = str(p.name) || str(f.id);
+				layer.bindTooltip(`${name}${p.approximate ? ' (approximate outline)' : ''}`, { sticky: true });
+				layer.on('add', () => {
+					const e = layer.getElement();
+					if (e) e.dataset.region = str(f.id);
+				});
+			},
+		}).eachLayer((l) => regionsLayer.addLayer(l));
+		mapEl.dataset.regions = String(regionsLayer.getLayers().length);
+	} catch (err) {
+		regionsLoaded = false;
+		console.warn('regions not loaded:', err);
+	}
+}
+
+// Popups open under the filter panel (it sits above the map's panes): on a phone the panel folds
+// away, on a wide screen the map moves the popup clear of it.
+const panel = document.getElementById('panel');
+map.on('popupopen', (e) => {
+	const box = e.popup.getElement();
+	if (!box) return;
+	if (window.innerWidth <= 700) {
+		filtersBox.open = false;
+		return;
+	}
+	const r = box.getBoundingClientRect(), pr = panel.getBoundingClientRect();
+	if (r.left < pr.right && r.right > pr.left && r.top < pr.bottom && r.bottom > pr.top) map.panBy([-(pr.right + 12 - r.left), 0]);
+});
+
+map.on('overlayadd', (e) => {
+	if (e.layer === regionsLayer) {
+		state.regions = true;
+		loadRegions();
+		writeHash();
+	}
+});
+map.on('overlayremove', (e) => {
+	if (e.layer === regionsLayer) {
+		state.regions = false;
+		writeHash();
+	}
+});
+
+// ---- requests -------------------------------------------------------------------------
+
 // Visible bbox clamped to what the API accepts (lon ±180, lat ±90). Features are drawn at
 // their own longitudes, so the part of the view beyond ±180 has nothing to show anyway.
 function viewBbox() {
 	const b = map.getBounds();
 	const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
-	const r = (v) => Math.round(v * 1e6) / 1e6;
+	const r = (v) => Math.round(v * 1e5) / 1e5;
 	const w = r(clamp(b.getWest(), -180, 180));
 	const e = r(clamp(b.getEast(), -180, 180));
-	const s = r(clamp(b.getSouth(), -90, 90));
-	const n = r(clamp(b.getNorth(), -90, 90));
+	const s = r(clamp(b.getSouth(), -85, 85));
+	const n = r(clamp(b.getNorth(), -85, 85));
 	if (!(w < e && s < n)) return null;
 	return [w, s, e, n];
-}
-
-function nextHref(links) {
-	if (!Array.isArray(links)) return null;
-	const next = links.find((l) => l && l.rel === 'next' && (!l.type || /json/.test(l.type)));
-	if (!next || !next.href) return null;
-	// Stay on this origin whatever host the server put in its links (proxies, 0.0.0.0, …).
-	const u = new URL(next.href, window.location.href);
-	return u.pathname + u.search;
 }
 
 async function problemError(res) {
@@ -561,54 +816,77 @@ async function problemError(res) {
 	return new Error(detail || `HTTP ${res.status} ${res.statusText}`.trim());
 }
 
+const lastRequests = [];
+async function getJSON(url, signal) {
+	lastRequests.push(url);
+	if (lastRequests.length > 20) lastRequests.shift();
+	const res = await fetch(url, { signal, headers: { Accept: 'application/geo+json, application/json;q=0.9' } });
+	if (!res.ok) throw await problemError(res);
+	return res.json();
+}
+
 let controller = null;
 let timer = null;
 let seq = 0;
+// Which endpoint answered the last view: the next view asks it first, so a dense map does not
+// fetch a page of events only to throw it away. Clusters first on a cold start: they are cheap.
+let mode = 'clusters';
 
-async function loadEvents() {
+async function loadView() {
 	clearTimeout(timer);
 	if (controller) controller.abort();
 	const ctl = new AbortController();
 	controller = ctl;
 	const mine = ++seq;
+	writeHash();
+	updateDownloads();
 
 	const bbox = viewBbox();
 	if (!bbox) {
-		const n = render([]);
-		mapEl.dataset.eventCount = String(n);
+		clearEvents();
+		serverClusters.clearLayers();
+		mapEl.dataset.eventCount = '0';
 		setStatus('No events: this view is outside the map’s ±180° range', 'ready');
 		return;
 	}
 	setStatus('loading…', 'loading');
+	const params = filterParams();
+	params.set('bbox', bbox.join(','));
+	const clustersParams = new URLSearchParams(params);
+	clustersParams.set('zoom', String(Math.round(map.getZoom())));
+	const itemsParams = new URLSearchParams(params);
+	itemsParams.set('limit', String(LIMIT));
+
+	const histogram = loadHistogram(bbox, ctl.signal);
 	try {
-		const features = [];
-		let url = `${ITEMS_PATH}?bbox=${bbox.join(',')}&limit=${PAGE_LIMIT}`;
-		let pages = 0;
-		let truncated = false;
-		let matched = null;
-		while (url) {
-			const res = await fetch(url, {
-				signal: ctl.signal,
-				headers: { Accept: 'application/geo+json, application/json;q=0.9' },
-			});
-			if (!res.ok) throw await problemError(res);
-			const body = await res.json();
-			if (!body || !Array.isArray(body.features)) throw new Error('the server did not answer with a FeatureCollection');
-			features.push(...body.features);
-			if (pages === 0 && Number.isInteger(body.numberMatched)) matched = body.numberMatched;
-			pages++;
-			url = nextHref(body.links);
-			if (url && pages >= MAX_PAGES) {
-				truncated = true;
-				url = null;
+		let items = null, clusters = null;
+		if (mode === 'clusters') {
+			clusters = await getJSON(apiURL(CLUSTERS_PATH, clustersParams), ctl.signal);
+			if (clusters.numberMatched <= LIMIT) items = await getJSON(apiURL(ITEMS_PATH, itemsParams), ctl.signal);
+		} else {
+			items = await getJSON(apiURL(ITEMS_PATH, itemsParams), ctl.signal);
+			const complete = Number.isInteger(items.numberMatched) && items.numberMatched <= LIMIT;
+			if (!complete) {
+				items = null;
+				clusters = await getJSON(apiURL(CLUSTERS_PATH, clustersParams), ctl.signal);
 			}
 		}
 		if (mine !== seq) return;
-		const n = render(features);
+		let n;
+		if (items) {
+			if (!Array.isArray(items.features)) throw new Error('the server did not answer with a FeatureCollection');
+			mode = 'items';
+			n = renderEvents(items.features);
+			setStatus(n === 0 ? 'No events in view' : `${plural(n, 'event')} in view`, 'ready');
+		} else {
+			mode = 'clusters';
+			renderClusters(clusters);
+			n = clusters.numberMatched;
+			setStatus(`${plural(n, 'event')} in view, grouped; zoom in or narrow the filters to see each one`, 'ready');
+		}
+		mapEl.dataset.mode = mode;
 		mapEl.dataset.eventCount = String(n);
-		let text = n === 0 ? 'No events in view' : `${n} event${n === 1 ? '' : 's'} in view`;
-		if (truncated) text += matched ? ` (first ${n} of ${matched}; zoom in for the rest)` : ' (more exist; zoom in)';
-		setStatus(text, 'ready');
+		await histogram;
 	} catch (err) {
 		if (mine !== seq || (err && err.name === 'AbortError')) return;
 		setStatus(`Could not load events: ${err && err.message ? err.message : err}`, 'error');
@@ -620,10 +898,240 @@ function scheduleLoad() {
 	if (controller) controller.abort(); // the view changed: the running answer is stale
 	seq++;
 	mapEl.dataset.state = 'pending';
-	timer = setTimeout(loadEvents, DEBOUNCE_MS);
+	timer = setTimeout(loadView, DEBOUNCE_MS);
 }
 
+// ---- downloads ------------------------------------------------------------------------
+
+const downloadGeoJSON = document.getElementById('download-geojson');
+const downloadCSV = document.getElementById('download-csv');
+
+// "Download this view": the same filters and box as the map, as many events as one request
+// may return (the server's maximum page).
+function updateDownloads() {
+	const p = filterParams();
+	const bbox = viewBbox();
+	if (bbox) p.set('bbox', bbox.join(','));
+	p.set('limit', '10000');
+	downloadGeoJSON.href = apiURL(ITEMS_PATH, p);
+	const csv = new URLSearchParams(p);
+	csv.set('f', 'csv');
+	downloadCSV.href = apiURL(ITEMS_PATH, csv);
+}
+
+// ---- filter form ----------------------------------------------------------------------
+
+const form = document.getElementById('filters');
+const filtersBox = document.getElementById('filters-box');
+const filterSummary = document.getElementById('filter-summary');
+const qInput = document.getElementById('filter-q');
+const actorInput = document.getElementById('filter-actor');
+
+function checkboxes(fieldsetId, items, name, set, swatch) {
+	const fs = document.getElementById(fieldsetId);
+	for (const [key, label] of items) {
+		const input = el('input', { type: 'checkbox', name, value: key });
+		input.checked = set.has(key);
+		fs.append(el('label', { class: 'check' }, input,
+			swatch ? el('span', { class: `legend-swatch swatch-dot ${swatch(key)}`, 'aria-hidden': 'true' }) : null,
+			label));
+	}
+}
+checkboxes('type-filter', TYPES, 'type', state.types, (k) => `event-type-${k}`);
+checkboxes('status-filter', STATUSES, 'status', state.statuses, (k) => `swatch-neutral status-${k}`);
+qInput.value = state.q;
+actorInput.value = state.actor;
+filtersBox.open = window.innerWidth > 700;
+
+function readForm() {
+	const data = new FormData(form);
+	state.types = new Set(data.getAll('type').map(String));
+	state.statuses = new Set(data.getAll('status').map(String));
+	state.q = str(data.get('q')).trim();
+	state.actor = str(data.get('actor')).trim();
+	showFilterSummary();
+}
+
+function showFilterSummary() {
+	const n = (state.types.size ? 1 : 0) + (state.statuses.size ? 1 : 0) + (state.q ? 1 : 0) + (state.actor ? 1 : 0);
+	filterSummary.textContent = n ? `(${n} active)` : '';
+}
+showFilterSummary();
+
+form.addEventListener('change', () => { readForm(); scheduleLoad(); });
+form.addEventListener('input', (e) => {
+	if (e.target instanceof HTMLInputElement && e.target.type === 'search') { readForm(); scheduleLoad(); }
+});
+form.addEventListener('submit', (e) => { e.preventDefault(); readForm(); scheduleLoad(); });
+form.addEventListener('reset', () => {
+	// the form is reset after this event: read it once the inputs are cleared
+	setTimeout(() => { readForm(); scheduleLoad(); }, 0);
+});
+
+// ---- time slider with a count per period ------------------------------------------------
+
+const timeFrom = document.getElementById('time-from');
+const timeTo = document.getElementById('time-to');
+const timeLabel = document.getElementById('time-label');
+const timeAll = document.getElementById('time-all');
+const histogramEl = document.getElementById('histogram');
+const timeline = { interval: 'month', periods: [] }; // periods: [{ start: Date, end: Date }]
+
+// The periods from the first to the last event, so empty months show as gaps.
+function periodsBetween(first, last, interval) {
+	const out = [];
+	let d;
+	if (interval === 'week') {
+		d = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), first.getUTCDate()));
+		d = new Date(d.getTime() - ((d.getUTCDay() + 6) % 7) * DAY_MS); // ISO weeks start on Monday
+	} else {
+		d = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), 1));
+	}
+	while (d <= last && out.length < 600) {
+		const end = interval === 'week' ? new Date(d.getTime() + 7 * DAY_MS) : new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
+		out.push({ start: d, end });
+		d = end;
+	}
+	return out;
+}
+
+const lastDay = (p) => isoDay(new Date(p.end.getTime() - DAY_MS));
+const shortDay = (d) => `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()].slice(0, 3)} ${d.getUTCFullYear()}`;
+const periodName = (p) => (timeline.interval === 'week' ? `week of ${shortDay(p.start)}` : `${MONTHS[p.start.getUTCMonth()].slice(0, 3)} ${p.start.getUTCFullYear()}`);
+// A range of periods as the days it covers: "9 Jun 2025 – 2 Nov 2025".
+const rangeName = (a, b) => `${shortDay(a.start)} – ${shortDay(new Date(b.end.getTime() - DAY_MS))}`;
+
+async function setupTimeline() {
+	try {
+		const c = await getJSON(COLLECTION_PATH, undefined);
+		const iv = c && c.extent && c.extent.temporal && c.extent.temporal.interval && c.extent.temporal.interval[0];
+		if (!iv || !iv[0] || !iv[1]) throw new Error('no temporal extent');
+		const first = new Date(iv[0]), last = new Date(iv[1]);
+		// weeks when the record spans less than ~8 months, so the slider has enough steps
+		timeline.interval = last - first < 240 * DAY_MS ? 'week' : 'month';
+		timeline.periods = periodsBetween(first, last, timeline.interval);
+	} catch (err) {
+		console.warn('time slider disabled:', err);
+		timeline.periods = [];
+	}
+	const n = timeline.periods.length;
+	for (const input of [timeFrom, timeTo]) {
+		input.max = String(Math.max(0, n - 1));
+		input.disabled = n < 2;
+	}
+	histogramEl.replaceChildren(...timeline.periods.map((p) => el('div', { class: 'bar', dataset: { start: isoDay(p.start) } })));
+	syncSlider();
+	mapEl.dataset.timeline = 'ready';
+	// the first view was loaded before the periods were known: add its histogram now
+	const bbox = viewBbox();
+	if (bbox) loadHistogram(bbox, controller ? controller.signal : undefined);
+}
+
+// Put the handles where state.time says.
+function syncSlider() {
+	const ps = timeline.periods;
+	if (!ps.length) return;
+	let i = 0, j = ps.length - 1;
+	if (state.time) {
+		const [from, to] = state.time;
+		i = Math.max(0, ps.findIndex((p) => lastDay(p) >= from));
+		const k = ps.findLastIndex((p) => isoDay(p.start) <= to);
+		j = k < 0 ? ps.length - 1 : Math.max(i, k);
+	}
+	timeFrom.value = String(i);
+	timeTo.value = String(j);
+	showTimeLabel();
+}
+
+function showTimeLabel() {
+	const ps = timeline.periods;
+	const i = Number(timeFrom.value), j = Number(timeTo.value);
+	let text;
+	if (!state.time) text = ps.length ? `All time: ${rangeName(ps[0], ps[ps.length - 1])}` : 'All time';
+	else if (ps.length) text = rangeName(ps[i], ps[j]);
+	else text = state.time.join(' – ');
+	timeLabel.textContent = text;
+	timeFrom.setAttribute('aria-valuetext', ps[i] ? `from ${periodName(ps[i])}` : '');
+	timeTo.setAttribute('aria-valuetext', ps[j] ? `to ${periodName(ps[j])}` : '');
+	timeAll.disabled = !state.time;
+	for (const [k, bar] of [...histogramEl.children].entries()) bar.classList.toggle('in-range', !state.time || (k >= i && k <= j));
+}
+
+function onSlide(e) {
+	let i = Number(timeFrom.value), j = Number(timeTo.value);
+	if (i > j) { // the handles may not cross: push the other one along
+		if (e.target === timeFrom) j = i; else i = j;
+		timeFrom.value = String(i);
+		timeTo.value = String(j);
+	}
+	const ps = timeline.periods;
+	state.time = i === 0 && j === ps.length - 1 ? null : [isoDay(ps[i].start), lastDay(ps[j])];
+	showTimeLabel();
+	scheduleLoad();
+}
+timeFrom.addEventListener('input', onSlide);
+timeTo.addEventListener('input', onSlide);
+timeAll.addEventListener('click', () => {
+	state.time = null;
+	syncSlider();
+	scheduleLoad();
+});
+
+async function loadHistogram(bbox, signal) {
+	if (!timeline.periods.length) return;
+	const p = filterParams(false);
+	p.set('bbox', bbox.join(','));
+	p.set('interval', timeline.interval);
+	try {
+		const h = await getJSON(apiURL(HISTOGRAM_PATH, p), signal);
+		const counts = new Map((h.buckets || []).map((b) => [str(b.start).slice(0, 10), b.count]));
+		const max = Math.max(1, ...counts.values());
+		for (const bar of histogramEl.children) {
+			const n = counts.get(bar.dataset.start) || 0;
+			bar.dataset.count = String(n);
+			bar.title = `${bar.dataset.start}: ${plural(n, 'event')}`;
+			// CSSOM, not a style attribute: allowed under the page's CSP
+			bar.style.height = n ? `${Math.max(8, Math.round((100 * n) / max))}%` : '0';
+		}
+		histogramEl.dataset.total = String(h.numberMatched);
+	} catch (err) {
+		if (err && err.name === 'AbortError') return;
+		console.warn('histogram not loaded:', err);
+	}
+}
+
+// ---- permalink: a pasted or edited hash restores everything ------------------------------
+
+window.addEventListener('hashchange', () => {
+	const h = readHash();
+	Object.assign(state, { types: h.types, statuses: h.statuses, q: h.q, actor: h.actor, time: h.time });
+	for (const input of form.querySelectorAll('input[type=checkbox]')) {
+		input.checked = (input.name === 'type' ? state.types : state.statuses).has(input.value);
+	}
+	qInput.value = state.q;
+	actorInput.value = state.actor;
+	showFilterSummary();
+	syncSlider();
+	if (h.regions !== map.hasLayer(regionsLayer)) {
+		if (h.regions) map.addLayer(regionsLayer); else map.removeLayer(regionsLayer);
+	}
+	if (h.view) map.setView(h.view.center, h.view.zoom); // moveend schedules the load
+	scheduleLoad();
+});
+
+// For the browser tests: what is drawn, and what was asked.
+window.eventmapView = () => ({
+	mode,
+	ids: [...shown.keys()],
+	clusters: serverClusters.getLayers().length,
+	requests: [...lastRequests],
+	center: map.getCenter(),
+	zoom: map.getZoom(),
+});
+
 map.on('moveend', scheduleLoad);
+if (state.regions) map.addLayer(regionsLayer);
 addOutline();
 addTiles();
-loadEvents();
+setupTimeline();
+loadView();
