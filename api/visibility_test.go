@@ -67,6 +67,13 @@ func TestVisibilityMatrix(t *testing.T) {
 				check("items", w.do(t, "GET", "/collections/events/items?limit=100", c.token, ""), contains)
 				check("items as of now", w.do(t, "GET", "/collections/events/items?limit=100&as_of=2030-01-01T00:00:00Z", c.token, ""), contains)
 				check("items, walked page by page", w.walkPages(t, "/collections/events/items?limit=2&sortby=-occurred_at", c.token), contains)
+				check("clusters", w.do(t, "GET", "/collections/events/clusters?bbox=35.5,33,37.5,34&zoom=10", c.token, ""), contains)
+				check("histogram", w.do(t, "GET", "/collections/events/histogram?interval=day&datetime="+
+					map[bool]string{false: "2025-10-19", true: "2025-11-03"}[ev.restricted], c.token, ""), func(r response) bool {
+					var h struct{ Buckets []struct{ Count int } }
+					_ = json.Unmarshal(r.body, &h)
+					return r.status == http.StatusOK && len(h.Buckets) == 1 && h.Buckets[0].Count == 1
+				})
 				check("items as CSV", w.do(t, "GET", "/collections/events/items?limit=100&f=csv", c.token, ""), contains)
 				check("items as HTML", w.do(t, "GET", "/collections/events/items?limit=100&f=html", c.token, ""), contains)
 
