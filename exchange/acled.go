@@ -232,8 +232,10 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 		Visibility: orDefault(get("visibility"), "public"),
 		Extra:      map[string]string{},
 	}
-	if ev.ExternalID == "" {
-		bad("event_id_cnty", "is required: re-imports find the event by it")
+	// Re-imports find an event by one of the two: ACLED's id, or ours for
+	// events that were made here (our exports leave event_id_cnty empty).
+	if ev.ExternalID == "" && ev.ID == "" {
+		bad("event_id_cnty", "is required (or our id column): re-imports find the event by it")
 	}
 	for _, k := range keptColumns {
 		if v := get(k); v != "" {
