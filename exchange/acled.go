@@ -191,7 +191,6 @@ func csvError(err error) error {
 
 func (c *csvReader) Next() (Row, error) {
 	rec, err := c.cr.Read()
-	line, _ := c.cr.FieldPos(0)
 	c.lim.mark(c.cr.InputOffset())
 	if err != nil {
 		var pe *csv.ParseError
@@ -204,6 +203,9 @@ func (c *csvReader) Next() (Row, error) {
 		}
 		return Row{}, csvError(err)
 	}
+	// FieldPos is only defined after a record was read: after an error it
+	// panics (found by FuzzReadACLEDCSV).
+	line, _ := c.cr.FieldPos(0)
 	c.n++
 	get := func(col string) string {
 		if i, ok := c.cols[col]; ok {

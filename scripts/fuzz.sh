@@ -16,6 +16,7 @@ targets=(
 	"./geo FuzzParseGeometry"
 	"./cql2 FuzzParseText"
 	"./cql2 FuzzParseJSON"
+	"./exchange FuzzReadACLEDCSV"
 	"./store FuzzDecodeCursor"
 	"./store FuzzValidateGeometry" # needs EVENTMAP_TEST_DATABASE_URL (PostGIS)
 )
