@@ -20,6 +20,8 @@ type link struct {
 	Rel   string `json:"rel"`
 	Type  string `json:"type,omitempty"`
 	Title string `json:"title,omitempty"`
+	// Templated marks an href with {variables} to fill in (OGC API - Tiles).
+	Templated bool `json:"templated,omitempty"`
 }
 
 // itemsHandler serves GET /collections/events/items: a GeoJSON
