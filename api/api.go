@@ -128,6 +128,18 @@ func (s *Server) reader(c echo.Context) *store.DB {
 	return s.db
 }
 
+// listReader is reader for a list of events, except that a sync read
+// (updated_since) goes to the primary: a mirror remembers when it synced
+// and asks for what changed since, so an answer from a replica that is
+// seconds behind would make it skip those seconds' changes for good. The
+// deletions feed reads the primary for the same reason.
+func (s *Server) listReader(c echo.Context, f store.EventFilter) *store.DB {
+	if !f.UpdatedSince.IsZero() {
+		return s.db
+	}
+	return s.reader(c)
+}
+
 // readContext bounds a read request, streaming included.
 func (s *Server) readContext(c echo.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)

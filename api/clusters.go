@@ -91,7 +91,7 @@ func (s *Server) clustersHandler(c echo.Context) error {
 	}
 	ctx, cancel := s.readContext(c)
 	defer cancel()
-	cells, matched, err := s.db.ClusterEvents(ctx, f, zoom)
+	cells, matched, err := s.reader(c).ClusterEvents(ctx, f, zoom)
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func (s *Server) histogramHandler(c echo.Context) error {
 	}
 	ctx, cancel := s.readContext(c)
 	defer cancel()
-	buckets, err := s.db.EventHistogram(ctx, f, interval)
+	buckets, err := s.reader(c).EventHistogram(ctx, f, interval)
 	if err != nil {
 		return err
 	}
