@@ -181,6 +181,7 @@ func (s *Server) apiParameters() obj {
 			"schema":      obj{"type": "integer", "minimum": 0},
 		},
 		"fTileset": fParam("json", "tilejson"),
+		"fTile":    fParam("mvt"),
 		"featureId": obj{
 			"name": "featureId", "in": "path", "required": true,
 			"description": "The event id (a UUID).",
@@ -426,7 +427,7 @@ func (s *Server) openAPIDocument(c echo.Context) obj {
 			obj{"404": ref("responses", "NotFound")}),
 		"/collections/events/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}": op("getEventTile",
 			"One Mapbox Vector Tile of the events the items filters select (layer events; clusters with a count above "+fmt.Sprint(store.TileFeatureCap)+" events)", "Tiles",
-			append([]string{"tileMatrixSetId", "tileMatrix", "tileRow", "tileCol", "bbox"}, filterParamRefs...),
+			append([]string{"tileMatrixSetId", "tileMatrix", "tileRow", "tileCol", "fTile", "bbox"}, filterParamRefs...),
 			obj{"description": "The tile: layer events, properties id, type, status, geo_precision, title, occurred_at, fatalities (absent when unknown) and count. Strong ETag; Cache-Control public, max-age=60 (private with a token).",
 				"headers": obj{"ETag": obj{"schema": obj{"type": "string"}}, "Cache-Control": obj{"schema": obj{"type": "string"}}},
 				"content": content(mvtType, obj{"type": "string", "format": "binary"})},

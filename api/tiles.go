@@ -188,8 +188,13 @@ func (s *Server) tileHandler(c echo.Context) error {
 		return err
 	}
 	q := c.QueryParams()
-	if err := checkParams(q, filterParams...); err != nil {
+	if err := checkParams(q, append([]string{"f"}, filterParams...)...); err != nil {
 		return err
+	}
+	// f=mvt changes nothing but the URL: GDAL's MVT driver takes a URL
+	// that ends in a number for a directory of tiles, not a tile.
+	if q.Has("f") && q.Get("f") != "mvt" {
+		return eventmap.Invalid("f", "must be mvt, got "+strconv.Quote(q.Get("f")))
 	}
 	f, err := s.parseEventFilter(c, q)
 	if err != nil {

@@ -401,6 +401,11 @@ func TestTileCachingAndErrors(t *testing.T) {
 		t.Errorf("another filter gives the same ETag %s", tag)
 	}
 
+	// f=mvt is accepted (GDAL needs a URL that does not end in a number).
+	if r := get(t, tileURL(ts.URL, tile, "f=mvt")); r.status != http.StatusOK || r.header.Get("ETag") != tag {
+		t.Errorf("f=mvt: %d ETag %s, want the same tile", r.status, r.header.Get("ETag"))
+	}
+
 	pacific := maptile.At(orb.Point{-150, 0}, 5)
 	if r := get(t, tileURL(ts.URL, pacific, "")); r.status != http.StatusNoContent || len(r.body) != 0 {
 		t.Errorf("empty tile: %d with %d bytes, want 204", r.status, len(r.body))
@@ -417,6 +422,7 @@ func TestTileCachingAndErrors(t *testing.T) {
 		{tilesBase + "/x/0/0", "tileMatrix", 400},
 		{"/collections/events/tiles/WorldCRS84Quad/0/0/0", "tileMatrixSetId", 404},
 		{tilesBase + "/0/0/0?limit=5", "limit", 400},
+		{tilesBase + "/0/0/0?f=png", "f", 400},
 		{tilesBase + "/0/0/0?region=atlantis", "region", 400},
 	} {
 		r := get(t, ts.URL+c.path)
