@@ -12,26 +12,53 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"eventmap/auth"
 	"eventmap/config"
 	"eventmap/store"
 )
 
 // Server holds what the handlers need. Build it with New.
 type Server struct {
-	db       *store.DB
+	db       *store.DB // the primary: every write, and every read by a token holder
 	migrator *store.Migrator
-	cfg      config.Config
-	log      *slog.Logger
-	echo     *echo.Echo
+	// read is a streaming replica for anonymous reads (nil: none, and
+	// the primary serves them); readMigrator checks it has replayed the
+	// migrations this binary expects.
+	read         *store.DB
+	readMigrator *store.Migrator
+	cfg          config.Config
+	log          *slog.Logger
+	echo         *echo.Echo
+}
+
+// Option adjusts a Server built by New.
+type Option func(*Server) error
+
+// ReadFrom sends anonymous reads to read, a hot standby of db (see
+// reader). /readyz then checks it too.
+func ReadFrom(read *store.DB) Option {
+	return func(s *Server) error {
+		m, err := read.NewMigrator(nil)
+		if err != nil {
+			return err
+		}
+		s.read, s.readMigrator = read, m
+		return nil
+	}
 }
 
 // New wires the routes and middleware around db.
-func New(db *store.DB, cfg config.Config, logger *slog.Logger) (*Server, error) {
+func New(db *store.DB, cfg config.Config, logger *slog.Logger, opts ...Option) (*Server, error) {
 	m, err := db.NewMigrator(nil)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{db: db, migrator: m, cfg: cfg, log: logger, echo: echo.New()}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -87,6 +114,30 @@ func (s *Server) logRequest(c echo.Context, v middleware.RequestLoggerValues) er
 func (s *Server) logPanic(c echo.Context, err error, stack []byte) error {
 	s.log.Error("panic in handler", "request_id", requestID(c), "err", err, "stack", string(stack))
 	return err
+}
+
+// reader is the database a read request is served from. Anonymous reads
+// go to the read replica when there is one: they are most of the traffic
+// and may lag the primary by the replication delay. Token holders read
+// the primary, so an editor always sees their own writes at once
+// (read-your-writes), and so does every write and everything it reads.
+func (s *Server) reader(c echo.Context) *store.DB {
+	if s.read != nil && caller(c).Role == auth.Anonymous {
+		return s.read
+	}
+	return s.db
+}
+
+// listReader is reader for a list of events, except that a sync read
+// (updated_since) goes to the primary: a mirror remembers when it synced
+// and asks for what changed since, so an answer from a replica that is
+// seconds behind would make it skip those seconds' changes for good. The
+// deletions feed reads the primary for the same reason.
+func (s *Server) listReader(c echo.Context, f store.EventFilter) *store.DB {
+	if !f.UpdatedSince.IsZero() {
+		return s.db
+	}
+	return s.reader(c)
 }
 
 // readContext bounds a read request, streaming included.

@@ -1,11 +1,8 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"math"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -94,7 +91,7 @@ func (s *Server) clustersHandler(c echo.Context) error {
 	}
 	ctx, cancel := s.readContext(c)
 	defer cancel()
-	cells, matched, err := s.db.ClusterEvents(ctx, f, zoom)
+	cells, matched, err := s.reader(c).ClusterEvents(ctx, f, zoom)
 	if err != nil {
 		return err
 	}
@@ -154,7 +151,7 @@ func (s *Server) histogramHandler(c echo.Context) error {
 	}
 	ctx, cancel := s.readContext(c)
 	defer cancel()
-	buckets, err := s.db.EventHistogram(ctx, f, interval)
+	buckets, err := s.reader(c).EventHistogram(ctx, f, interval)
 	if err != nil {
 		return err
 	}
@@ -189,19 +186,8 @@ func (s *Server) summaryResponse(c echo.Context, contentType string, v any) erro
 		return eventmap.Errorf(eventmap.EINTERNAL, "encode response: %v", err)
 	}
 	body = append(body, '\n')
-	sum := sha256.Sum256(body)
-	tag := `"` + hex.EncodeToString(sum[:12]) + `"`
-	h := c.Response().Header()
-	h.Set("ETag", tag)
-	if seesRestricted(c) {
-		h.Set("Cache-Control", "private, "+summaryMaxAge)
-	} else {
-		h.Set("Cache-Control", "public, "+summaryMaxAge)
-	}
-	if etagMatches(c.Request().Header.Get("If-None-Match"), tag) {
-		return c.NoContent(http.StatusNotModified)
-	}
-	return c.Blob(http.StatusOK, contentType, body)
+	setCacheControl(c)
+	return cacheableBlob(c, contentType, body)
 }
 
 // etagMatches implements If-None-Match's weak comparison (RFC 9110 13.1.2).

@@ -61,7 +61,7 @@ func (s *Server) collectionHandler(c echo.Context) error {
 func (s *Server) eventsCollection(c echo.Context) (map[string]any, error) {
 	ctx, cancel := s.readContext(c)
 	defer cancel()
-	ext, err := s.db.EventExtent(ctx, store.EventFilter{IncludeRestricted: seesRestricted(c)})
+	ext, err := s.reader(c).EventExtent(ctx, store.EventFilter{IncludeRestricted: seesRestricted(c)})
 	if err != nil {
 		return nil, err
 	}
@@ -93,6 +93,7 @@ func (s *Server) eventsCollection(c echo.Context) (map[string]any, error) {
 			{Href: s.formatURL(c, items, nil, formatCSV), Rel: "items", Type: "text/csv", Title: "the events as CSV"},
 			{Href: s.absURL(c, "/collections/events/schema", nil), Rel: "describedby", Type: "application/schema+json", Title: "JSON Schema of the event properties"},
 			{Href: s.absURL(c, "/collections/events/queryables", nil), Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: "application/schema+json", Title: "properties a CQL2 filter may name"},
+			{Href: s.absURL(c, tilesPath, nil), Rel: "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector", Type: "application/json", Title: "the events as vector tiles"},
 		},
 	}, nil
 }

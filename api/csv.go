@@ -97,7 +97,7 @@ func (s *Server) itemsCSV(c echo.Context) error {
 	// is the export command's job.
 	var body bytes.Buffer
 	w := exchange.NewCSVWriter(&body)
-	res, err := s.db.ListEvents(ctx, r.filter, r.page, w.Write)
+	res, err := s.listReader(c, r.filter).ListEvents(ctx, r.filter, r.page, w.Write)
 	if err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func (s *Server) itemsHTML(c echo.Context) error {
 	ctx, cancel := s.readContext(c)
 	defer cancel()
 	var events []eventView
-	res, err := s.db.ListEvents(ctx, r.filter, r.page, func(feature []byte) error {
+	res, err := s.listReader(c, r.filter).ListEvents(ctx, r.filter, r.page, func(feature []byte) error {
 		ev, err := decodeEvent(feature)
 		events = append(events, ev)
 		return err
@@ -117,7 +117,7 @@ func (s *Server) itemHTML(c echo.Context) error {
 	}
 	ctx, cancel := s.readContext(c)
 	defer cancel()
-	feature, version, err := s.db.GetEvent(ctx, c.Param("id"), seesRestricted(c))
+	feature, version, err := s.reader(c).GetEvent(ctx, c.Param("id"), seesRestricted(c))
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,8 @@ type link struct {
 	Rel   string `json:"rel"`
 	Type  string `json:"type,omitempty"`
 	Title string `json:"title,omitempty"`
+	// Templated marks an href with {variables} to fill in (OGC API - Tiles).
+	Templated bool `json:"templated,omitempty"`
 }
 
 // itemsHandler serves GET /collections/events/items: a GeoJSON
@@ -52,7 +54,7 @@ func (s *Server) itemsHandler(c echo.Context) error {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(`{"type":"FeatureCollection","features":[`))
 	}
-	res, err := s.db.ListEvents(ctx, iq.filter, iq.page, func(feature []byte) error {
+	res, err := s.listReader(c, iq.filter).ListEvents(ctx, iq.filter, iq.page, func(feature []byte) error {
 		if !started {
 			start()
 		} else {
@@ -136,7 +138,7 @@ func (s *Server) itemHandler(c echo.Context) error {
 			return err
 		}
 	}
-	feature, version, err := s.db.GetEventIn(ctx, id, f, crs)
+	feature, version, err := s.reader(c).GetEventIn(ctx, id, f, crs)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ func (s *Server) regionsHandler(c echo.Context) error {
 	}
 	ctx, cancel := s.readContext(c)
 	defer cancel()
-	fc, err := s.db.ListRegions(ctx)
+	fc, err := s.reader(c).ListRegions(ctx)
 	if err != nil {
 		return err
 	}

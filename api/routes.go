@@ -30,6 +30,10 @@ func (s *Server) routes() {
 	get("/collections/events/deletions", s.deletionsHandler)
 	get("/collections/events/clusters", s.clustersHandler)
 	get("/collections/events/histogram", s.histogramHandler)
+	// Vector tiles (OGC API - Tiles); see tiles.go.
+	get("/collections/events/tiles", s.tilesetsHandler)
+	get("/collections/events/tiles/:tileMatrixSetId", s.tilesetHandler)
+	get("/collections/events/tiles/:tileMatrixSetId/:tileMatrix/:tileRow/:tileCol", s.tileHandler)
 	get("/collections/regions/items", s.regionsHandler)
 
 	// Writes (OGC API - Features Part 4), for token holders; see write.go.

@@ -22,6 +22,7 @@ type Config struct {
 	Addr              string        // listen address
 	PublicURL         string        // base URL for links when behind a proxy; empty: from the request
 	DatabaseURL       string        // PostgreSQL connection URL
+	DatabaseReadURL   string        // a hot standby of DatabaseURL for anonymous reads; empty: none
 	DBMaxConns        int           // connection pool size per process
 	StatementTimeout  time.Duration // server-side limit on every query
 	RequestTimeout    time.Duration // limit on a whole read request
@@ -73,6 +74,10 @@ func settings() []setting {
 		}},
 		{"database-url", "DATABASE_URL", "", "PostgreSQL URL (or DATABASE_URL_FILE naming a file that holds it)", func(c *Config, v string) error {
 			c.DatabaseURL = v
+			return nil
+		}},
+		{"database-read-url", "DATABASE_READ_URL", "", "URL of a streaming replica (hot standby) of the database for anonymous reads; token holders and writes keep the primary (or DATABASE_READ_URL_FILE)", func(c *Config, v string) error {
+			c.DatabaseReadURL = v
 			return nil
 		}},
 		{"db-max-conns", "EVENTMAP_DB_MAX_CONNS", "20", "connection pool size per process; keep replicas × this below max_connections", intSetter(1, 1000, func(c *Config, n int) { c.DBMaxConns = n })},
@@ -144,13 +149,18 @@ func Load(name string, args []string, lookupEnv func(string) (string, bool), std
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, err
 	}
-	if *values["database-url"] == "" {
-		if path, _ := lookupEnv("DATABASE_URL_FILE"); path != "" {
+	// URLs carry passwords: each may come from a file (a Docker or
+	// Kubernetes secret) when neither its flag nor its variable is set.
+	for flagName, env := range map[string]string{"database-url": "DATABASE_URL", "database-read-url": "DATABASE_READ_URL"} {
+		if *values[flagName] != "" {
+			continue
+		}
+		if path, _ := lookupEnv(env + "_FILE"); path != "" {
 			b, err := os.ReadFile(path)
 			if err != nil {
-				return Config{}, nil, fmt.Errorf("config: DATABASE_URL_FILE: %w", err)
+				return Config{}, nil, fmt.Errorf("config: %s_FILE: %w", env, err)
 			}
-			*values["database-url"] = strings.TrimSpace(string(b))
+			*values[flagName] = strings.TrimSpace(string(b))
 		}
 	}
 	var c Config

@@ -68,6 +68,32 @@ func TestDatabaseURLFile(t *testing.T) {
 	}
 }
 
+// The read replica's URL, like the primary's, may come from a secret
+// file; a flag or variable set explicitly wins over the file.
+func TestDatabaseReadURL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "read-url")
+	if err := os.WriteFile(path, []byte("postgres://standby/db\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := Load("serve", nil, envOf(map[string]string{"DATABASE_URL": "postgres://primary/db", "DATABASE_READ_URL_FILE": path}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseReadURL != "postgres://standby/db" || c.DatabaseURL != "postgres://primary/db" {
+		t.Errorf("read URL %q, primary %q", c.DatabaseReadURL, c.DatabaseURL)
+	}
+	c, _, err = Load("serve", []string{"-database-read-url", "postgres://flag/db"}, envOf(map[string]string{"DATABASE_READ_URL_FILE": path}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseReadURL != "postgres://flag/db" {
+		t.Errorf("the flag lost to the file: %q", c.DatabaseReadURL)
+	}
+	if c, _, _ := Load("serve", nil, envOf(nil), io.Discard); c.DatabaseReadURL != "" {
+		t.Errorf("default read URL %q, want none", c.DatabaseReadURL)
+	}
+}
+
 func TestLoadRejectsBadValues(t *testing.T) {
 	tests := []struct {
 		env  map[string]string

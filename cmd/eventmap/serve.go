@@ -10,6 +10,7 @@ import (
 
 	"eventmap/api"
 	"eventmap/config"
+	"eventmap/store"
 )
 
 func serve(ctx context.Context, e env, args []string) error {
@@ -35,7 +36,31 @@ func serve(ctx context.Context, e env, args []string) error {
 	}
 	log.Info("migrations applied", "count", n)
 
-	srv, err := api.New(db, cfg, log)
+	var opts []api.Option
+	if cfg.DatabaseReadURL != "" {
+		read, err := store.Open(ctx, store.Options{
+			URL:              cfg.DatabaseReadURL,
+			StatementTimeout: cfg.StatementTimeout,
+			MaxOpenConns:     cfg.DBMaxConns,
+		})
+		if err != nil {
+			return fmt.Errorf("serve: DATABASE_READ_URL: %w", err)
+		}
+		defer read.Close()
+		standby, err := read.InRecovery(ctx)
+		if err != nil {
+			return fmt.Errorf("serve: DATABASE_READ_URL: %w", err)
+		}
+		// A primary given as the read URL works, but it is likely a
+		// mistake (the read load was meant to go elsewhere): say so.
+		if standby {
+			log.Info("anonymous reads go to the read replica", "in_recovery", standby)
+		} else {
+			log.Warn("DATABASE_READ_URL is not a standby (pg_is_in_recovery is false); anonymous reads go there anyway", "in_recovery", standby)
+		}
+		opts = append(opts, api.ReadFrom(read))
+	}
+	srv, err := api.New(db, cfg, log, opts...)
 	if err != nil {
 		return err
 	}
