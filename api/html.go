@@ -3,12 +3,20 @@ package api
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
+	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkt"
+
+	"eventmap/exchange"
+	"eventmap/geo"
 )
 
 //go:embed templates/*.html
@@ -129,4 +137,38 @@ func (s *Server) itemHTML(c echo.Context) error {
 	c.Response().Header().Set("ETag", `"`+formatInt(version)+`-html"`)
 	return s.renderHTML(c, "item", ev.Properties.Title, ev,
 		link{Href: s.formatURL(c, path, nil, formatJSON), Rel: "alternate", Type: geoJSON, Title: "GeoJSON"})
+}
+
+// eventView is one served Feature decoded for the HTML pages, with what
+// the templates show of its geometry.
+type eventView struct {
+	exchange.ServedFeature
+	geom orb.Geometry
+}
+
+func decodeEvent(feature []byte) (eventView, error) {
+	var ev eventView
+	if err := json.Unmarshal(feature, &ev.ServedFeature); err != nil {
+		return ev, fmt.Errorf("decode feature: %w", err)
+	}
+	g, err := geo.ParseGeometry(ev.Geometry, geo.DefaultLimits)
+	if err != nil {
+		return ev, fmt.Errorf("decode geometry of %s: %w", ev.ID, err)
+	}
+	ev.geom = g
+	return ev, nil
+}
+
+// IsPoint, WKT, Longitude and Latitude are for the templates.
+func (ev eventView) IsPoint() bool     { _, ok := ev.geom.(orb.Point); return ok }
+func (ev eventView) WKT() string       { return wkt.MarshalString(ev.geom) }
+func (ev eventView) Longitude() string { return exchange.Coord(exchange.Position(ev.geom)[0]) }
+func (ev eventView) Latitude() string  { return exchange.Coord(exchange.Position(ev.geom)[1]) }
+
+// optInt prints a count; the templates show a nil (unknown) count as "unknown", never 0.
+func optInt(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.Itoa(*n)
 }

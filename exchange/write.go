@@ -134,7 +134,7 @@ func (c *CSVWriter) Write(feature []byte) error {
 			return err
 		}
 	}
-	var f featureView
+	var f ServedFeature
 	if err := json.Unmarshal(feature, &f); err != nil {
 		return fmt.Errorf("exchange: decode feature: %w", err)
 	}
@@ -154,8 +154,9 @@ func (c *CSVWriter) Close() error {
 	return c.w.Error()
 }
 
-// featureView is a served Feature, decoded for its CSV row.
-type featureView struct {
+// ServedFeature is a Feature as the API serves it, decoded: the CSV rows
+// and the HTML pages are both made from it.
+type ServedFeature struct {
 	ID         string          `json:"id"`
 	Geometry   json.RawMessage `json:"geometry"`
 	Properties struct {
@@ -183,7 +184,7 @@ type featureView struct {
 }
 
 // record fills rec (len(Columns)) with the Feature's row.
-func (f *featureView) record(rec []string) error {
+func (f *ServedFeature) record(rec []string) error {
 	g, err := geo.ParseGeometry(f.Geometry, geo.Limits{MaxVertices: math.MaxInt32, MaxDepth: 10})
 	if err != nil {
 		return fmt.Errorf("exchange: geometry of %s: %w", f.ID, err)
@@ -230,7 +231,7 @@ func (f *featureView) record(rec []string) error {
 	for _, a := range p.Actors {
 		actors = append(actors, a.Name+" ("+a.Role+")")
 	}
-	pos := position(g)
+	pos := Position(g)
 	ext := ""
 	if p.ExternalID != nil {
 		ext = *p.ExternalID
@@ -273,8 +274,8 @@ func (f *featureView) record(rec []string) error {
 		"admin2":              kept("admin2", ""),
 		"admin3":              kept("admin3", ""),
 		"location":            p.Place,
-		"latitude":            coord(pos[1]),
-		"longitude":           coord(pos[0]),
+		"latitude":            Coord(pos[1]),
+		"longitude":           Coord(pos[0]),
 		"geo_precision":       codeOf(geoPrecisionCode, p.GeoPrecision),
 		"source":              kept("source", strings.Join(publishers, "; ")),
 		"source_scale":        kept("source_scale", ""),
@@ -303,9 +304,9 @@ func (f *featureView) record(rec []string) error {
 	return nil
 }
 
-// position is the point itself, or the centroid of a line or area, so
+// Position is the point itself, or the centroid of a line or area, so
 // that tools reading only latitude/longitude can place every row.
-func position(g orb.Geometry) orb.Point {
+func Position(g orb.Geometry) orb.Point {
 	if p, ok := g.(orb.Point); ok {
 		return p
 	}
@@ -322,6 +323,6 @@ func optInt(n *int) string {
 }
 
 // coord keeps the 6 decimals (about 0.1 m) the GeoJSON output has.
-func coord(x float64) string {
+func Coord(x float64) string {
 	return strconv.FormatFloat(math.Round(x*1e6)/1e6, 'f', -1, 64)
 }
