@@ -19,18 +19,29 @@ import (
 // written. The same expression produces list pages, single items and
 // revision snapshots, so all three always agree; snapshots always use this
 // CRS84 form, whatever CRS a reader asks for.
-const featureSQL = featureSQLHead + geometryCRS84 + featureSQLTail
+const featureSQL = featureSQLHead + geometryCRS84 + featureSQLProps + actorsOfEvent + featureSQLSources + sourcesOfEvent + featureSQLTail
 
 // featureSQLIn is featureSQL with the geometry written by geom, one of
 // the expressions geometrySQL returns.
-func featureSQLIn(geom string) string { return featureSQLHead + geom + featureSQLTail }
+func featureSQLIn(geom string) string {
+	return featureSQLWith(geom, actorsOfEvent, sourcesOfEvent)
+}
+
+// featureSQLWith is featureSQL with the geometry, actors and sources taken
+// from the given expressions. Statements that build many Features at once
+// (a bulk import's revisions) aggregate the links of all their events in
+// one pass with actorsAgg and sourcesAgg and pass the results here; a
+// subquery per event would probe the link tables once per row.
+func featureSQLWith(geom, actors, sources string) string {
+	return featureSQLHead + geom + featureSQLProps + actors + featureSQLSources + sources + featureSQLTail
+}
 
 const featureSQLHead = `json_build_object(
 	'type', 'Feature',
 	'id', e.id,
 	'geometry', `
 
-const featureSQLTail = `,
+const featureSQLProps = `,
 	'properties', json_build_object(
 		'type', e.type,
 		'title', e.title,
@@ -46,22 +57,40 @@ const featureSQLTail = `,
 		'status', e.status,
 		'visibility', e.visibility,
 		'tags', to_json(e.tags),
-		'actors', COALESCE((
-			SELECT json_agg(json_build_object('name', a.name, 'role', ea.role) ORDER BY ea.position, a.name)
-			FROM event_actors ea JOIN actors a ON a.id = ea.actor_id
-			WHERE ea.event_id = e.id), '[]'::json),
-		'sources', COALESCE((
-			SELECT json_agg(json_strip_nulls(json_build_object(
-				'url', s.url, 'publisher', NULLIF(s.publisher, ''), 'title', NULLIF(s.title, ''),
-				'published_at', s.published_at, 'excerpt', NULLIF(es.excerpt, ''))) ORDER BY es.position, s.url)
-			FROM event_sources es JOIN sources s ON s.id = es.source_id
-			WHERE es.event_id = e.id), '[]'::json),
+		'actors', `
+
+const featureSQLSources = `,
+		'sources', `
+
+const featureSQLTail = `,
 		'external_id', e.external_id,
 		'extra', e.properties,
 		'version', e.version,
 		'updated_at', e.updated_at
 	)
 )`
+
+// actorsAgg and sourcesAgg are the aggregates of one event's links, over
+// event_actors ea JOIN actors a and event_sources es JOIN sources s.
+const (
+	actorsAgg  = `json_agg(json_build_object('name', a.name, 'role', ea.role) ORDER BY ea.position, a.name)`
+	sourcesAgg = `json_agg(json_strip_nulls(json_build_object(
+				'url', s.url, 'publisher', NULLIF(s.publisher, ''), 'title', NULLIF(s.title, ''),
+				'published_at', s.published_at, 'excerpt', NULLIF(es.excerpt, ''))) ORDER BY es.position, s.url)`
+)
+
+// actorsOfEvent and sourcesOfEvent are the links of event e, one indexed
+// probe each: the right shape for a page of a few thousand events.
+const (
+	actorsOfEvent = `COALESCE((
+			SELECT ` + actorsAgg + `
+			FROM event_actors ea JOIN actors a ON a.id = ea.actor_id
+			WHERE ea.event_id = e.id), '[]'::json)`
+	sourcesOfEvent = `COALESCE((
+			SELECT ` + sourcesAgg + `
+			FROM event_sources es JOIN sources s ON s.id = es.source_id
+			WHERE es.event_id = e.id), '[]'::json)`
+)
 
 const geometryCRS84 = `ST_AsGeoJSON(ST_ForcePolygonCCW(e.geom), 6)::json`
 
