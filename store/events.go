@@ -203,41 +203,8 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter, p Page, emit func(f
 // listPage runs the page query of ListEvents.
 func listPage(ctx context.Context, qr queryer, f EventFilter, p Page, sort Sort, geom string, emit func([]byte) error) (ListResult, error) {
 	backward := p.Cursor != nil && p.Cursor.Before
-	forward := orderTerms(sort, false)
-	read := orderTerms(sort, backward)
-
-	var q query
-	f.apply(&q)
-	if p.Cursor != nil {
-		q.and(keysetSQL(&q, read, append(slices.Clone(p.Cursor.values), p.Cursor.id)))
-	}
-	keys := make([]string, len(sort))
-	for i, k := range sort {
-		keys[i] = sortKeys[k.Name].col
-	}
-	// One extra row tells whether another page exists without a count.
-	limit := q.arg(p.Limit + 1)
-	var stmt string
-	if !backward {
-		stmt = `
-		SELECT ` + f.feature(geom) + `::text, ` + strings.Join(keys, ", ") + `, e.id, 0
-		FROM ` + f.from(&q) + `
-		WHERE ` + q.whereSQL() + `
-		ORDER BY ` + orderBySQL(forward) + `
-		LIMIT ` + limit
-	} else {
-		// Read backwards from the cursor, then put the page back in reading
-		// order so it streams like any other. The extra row, if any, comes
-		// first; the row count over the page says whether it is there.
-		stmt = `
-		SELECT ` + f.feature(geom) + `::text, ` + strings.Join(keys, ", ") + `, e.id, count(*) OVER ()
-		FROM (SELECT e.* FROM ` + f.from(&q) + `
-		      WHERE ` + q.whereSQL() + `
-		      ORDER BY ` + orderBySQL(read) + `
-		      LIMIT ` + limit + `) e
-		ORDER BY ` + orderBySQL(forward)
-	}
-	rows, err := qr.QueryContext(ctx, stmt, q.args...)
+	stmt, args := pageSQL(f, p, sort, geom)
+	rows, err := qr.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return ListResult{}, wrapErr(err, "list events")
 	}
@@ -293,6 +260,48 @@ func listPage(ctx context.Context, qr queryer, f EventFilter, p Page, sort Sort,
 		}
 	}
 	return res, nil
+}
+
+// pageSQL is the statement of one page of ListEvents and its arguments.
+// It selects the Feature text, the sort keys and id (for the cursors), and
+// a row count that tells a backward page whether it holds an extra row.
+func pageSQL(f EventFilter, p Page, sort Sort, geom string) (string, []any) {
+	backward := p.Cursor != nil && p.Cursor.Before
+	forward := orderTerms(sort, false)
+	read := orderTerms(sort, backward)
+
+	var q query
+	f.apply(&q)
+	if p.Cursor != nil {
+		q.and(keysetSQL(&q, read, append(slices.Clone(p.Cursor.values), p.Cursor.id)))
+	}
+	keys := make([]string, len(sort))
+	for i, k := range sort {
+		keys[i] = sortKeys[k.Name].col
+	}
+	// One extra row tells whether another page exists without a count.
+	limit := q.arg(p.Limit + 1)
+	var stmt string
+	if !backward {
+		stmt = `
+		SELECT ` + f.feature(geom) + `::text, ` + strings.Join(keys, ", ") + `, e.id, 0
+		FROM ` + f.from(&q) + `
+		WHERE ` + q.whereSQL() + `
+		ORDER BY ` + orderBySQL(forward) + `
+		LIMIT ` + limit
+	} else {
+		// Read backwards from the cursor, then put the page back in reading
+		// order so it streams like any other. The extra row, if any, comes
+		// first; the row count over the page says whether it is there.
+		stmt = `
+		SELECT ` + f.feature(geom) + `::text, ` + strings.Join(keys, ", ") + `, e.id, count(*) OVER ()
+		FROM (SELECT e.* FROM ` + f.from(&q) + `
+		      WHERE ` + q.whereSQL() + `
+		      ORDER BY ` + orderBySQL(read) + `
+		      LIMIT ` + limit + `) e
+		ORDER BY ` + orderBySQL(forward)
+	}
+	return stmt, q.args
 }
 
 func scanTarget(k keyKind) any {
