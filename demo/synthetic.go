@@ -305,5 +305,8 @@ func uuidFrom(r *rand.Rand) string {
 func LoadSynthetic(ctx context.Context, db *store.DB, n int, seed uint64) (store.ImportResult, error) {
 	return db.Import(ctx, Synthetic(n, seed), store.ImportOptions{
 		Editor: "demo-data", Reason: fmt.Sprintf("synthetic events (seed %d)", seed),
+		// Synthetic data is for a database being set up for a benchmark or a
+		// load test: waiting readers are no loss, and the load is much faster.
+		Exclusive: true,
 	})
 }
