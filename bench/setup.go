@@ -27,7 +27,7 @@ import (
 
 // generatorVersion names the synthetic generator's output: a database
 // loaded by another version is loaded again, never reused.
-const generatorVersion = 1
+const generatorVersion = 2
 
 // dbURL is admin with its database replaced by name.
 func dbURL(admin, name string) string {

@@ -23,7 +23,9 @@ import (
 // and precisions are mixed in plausible proportions, a tenth of the
 // region-precision events are areas, and 2 % are restricted. The same
 // seed always gives the same events, ids included, so a benchmark
-// database can be recognised and reused.
+// database can be recognised and reused. Events come oldest first, as a
+// monitoring feed or an ACLED export delivers them, so the table's pages
+// follow time the way a real one's do.
 
 // town is a place events cluster around. weight is its share of events;
 // spread is the standard deviation of the distance from the centre, in
@@ -146,10 +148,19 @@ var (
 )
 
 // Synthetic returns a row reader yielding n synthetic events made from
-// seed, for store.Import; it returns io.EOF after the last one. Each call
-// starts the same sequence again.
+// seed, oldest first, for store.Import; it returns io.EOF after the last
+// one. Each call starts the same sequence again.
 func Synthetic(n int, seed uint64) func() (store.ImportRow, error) {
 	r := rand.New(rand.NewPCG(seed, 0x65766e746d6170)) // "evntmap"
+	// Times in order without holding them: the sums of exponential gaps,
+	// divided by the sum of all n+1, are n sorted uniform draws. The gaps
+	// come from a stream of their own, read twice.
+	gaps := func() *rand.Rand { return rand.New(rand.NewPCG(seed, 0x74696d65)) } // "time"
+	total, g := 0.0, gaps()
+	for range n + 1 {
+		total += g.ExpFloat64()
+	}
+	g, sum := gaps(), 0.0
 	towns := make([]weighted[int], len(syntheticTowns))
 	for i, t := range syntheticTowns {
 		towns[i] = weighted[int]{i, t.weight}
@@ -162,12 +173,13 @@ func Synthetic(n int, seed uint64) func() (store.ImportRow, error) {
 			return store.ImportRow{}, io.EOF
 		}
 		i++
-		ev := syntheticEvent(r, i, seed, towns, start, span)
+		sum += g.ExpFloat64()
+		ev := syntheticEvent(r, i, seed, sum/total, towns, start, span)
 		return store.ImportRow{Line: i, Event: ev}, nil
 	}
 }
 
-func syntheticEvent(r *rand.Rand, i int, seed uint64, towns []weighted[int], start time.Time, span time.Duration) *eventmap.Event {
+func syntheticEvent(r *rand.Rand, i int, seed uint64, when float64, towns []weighted[int], start time.Time, span time.Duration) *eventmap.Event {
 	t := syntheticTowns[pick(r, towns)]
 	ev := &eventmap.Event{
 		ID:            uuidFrom(r),
@@ -187,7 +199,7 @@ func syntheticEvent(r *rand.Rand, i int, seed uint64, towns []weighted[int], sta
 	}
 	// Later years have more reports, as monitors grew: a density rising
 	// linearly over the span.
-	at := start.Add(time.Duration(math.Sqrt(r.Float64()) * float64(span)))
+	at := start.Add(time.Duration(math.Sqrt(when) * float64(span)))
 	switch ev.TimePrecision {
 	case "day":
 		at = at.Truncate(24 * time.Hour)
@@ -301,7 +313,7 @@ func uuidFrom(r *rand.Rand) string {
 // LoadSynthetic imports n synthetic events from seed through the bulk
 // import path (COPY, set-based upsert, one revision each). Their external
 // ids carry the seed and position, so loading the same n and seed again
-// changes nothing, and a larger n adds only the new events.
+// changes nothing.
 func LoadSynthetic(ctx context.Context, db *store.DB, n int, seed uint64) (store.ImportResult, error) {
 	return db.Import(ctx, Synthetic(n, seed), store.ImportOptions{
 		Editor: "demo-data", Reason: fmt.Sprintf("synthetic events (seed %d)", seed),
