@@ -53,15 +53,29 @@ type loaded struct {
 // loading it only when no earlier run left one with the same n, seed and
 // generator: the database's comment records what it holds, and is written
 // last, so an interrupted load is never reused.
-func prepareDB(ctx context.Context, o *Options, n int) (loaded, error) {
+func prepareDB(ctx context.Context, o *Options, n int) (l loaded, err error) {
 	name := fmt.Sprintf("eventmap_bench_%d_s%d", n, o.Seed)
 	marker := fmt.Sprintf("eventmap bench: %d synthetic events, seed %d, generator %d", n, o.Seed, generatorVersion)
-	l := loaded{name: name, url: dbURL(o.AdminURL, name), events: n}
+	l = loaded{name: name, url: dbURL(o.AdminURL, name), events: n}
 	admin, err := sql.Open("postgres", o.AdminURL)
 	if err != nil {
 		return l, err
 	}
 	defer admin.Close()
+	// Parallel workers for a page query: a per-database setting, so it
+	// applies to eventmap and pgbench alike, set (or reset) every run.
+	defer func() {
+		if err != nil {
+			return
+		}
+		setting := `ALTER DATABASE ` + name + ` RESET max_parallel_workers_per_gather`
+		if o.NoParallel {
+			setting = `ALTER DATABASE ` + name + ` SET max_parallel_workers_per_gather = 0`
+		}
+		if _, e := admin.ExecContext(ctx, setting); e != nil {
+			err = e
+		}
+	}()
 	var comment sql.NullString
 	err = admin.QueryRowContext(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, name).Scan(&comment)
 	if err == nil && comment.String == marker && !o.Reload {
