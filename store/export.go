@@ -3,13 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"regexp"
-	"sync"
 	"time"
-
-	"github.com/lib/pq"
-
-	"eventmap"
 )
 
 // ExportInfo describes the snapshot an export reads.
@@ -22,31 +16,17 @@ type ExportInfo struct {
 	Events int64
 }
 
-// exportChunk is how many Features one chunk of an export holds: each is
-// read by one statement and held whole until its turn to be written, so
-// it bounds the export's memory (a few MB per chunk in flight) while being
-// long enough that the statements' fixed costs do not count.
-const exportChunk = 4000
-
-// exportWorkers is how many connections build Features at once. Building
-// them (GeoJSON, actors, sources) is the whole cost of an export, and one
-// connection uses one core of the database server.
-const exportWorkers = 2
+// exportBatch is how many Features one FETCH brings: enough to keep the
+// round trips negligible, few enough that memory stays flat.
+const exportBatch = 1000
 
 // ExportEvents streams every event f selects, newest first, as GeoJSON
-// Feature bytes built by PostGIS, all from one read-only snapshot, so the
-// export is consistent however long it runs. The keys of every
-// exportChunk-th event are read first; then exportWorkers connections,
-// sharing the snapshot (pg_export_snapshot), each build the Features of
-// one range of keys at a time, and the ranges are written in order. Memory
-// stays flat however many events there are (at most exportWorkers+1
-// chunks are held), and no single statement runs long enough to meet
-// statement_timeout. start is called once, before the first Feature, with
-// the snapshot's version and the number of events (always counted now: the
-// bounds give it for free; count is kept for callers).
+// Feature bytes built by PostGIS. It reads one read-only snapshot through
+// a server-side cursor, FETCHing a batch at a time, so memory stays flat
+// however many events there are and no single statement runs long enough
+// to meet statement_timeout. start is called once, before the first
+// Feature, with the snapshot's version (and count, when count is set).
 func (db *DB) ExportEvents(ctx context.Context, f EventFilter, count bool, start func(ExportInfo) error, emit func(feature []byte) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return wrapErr(err, "begin export")
@@ -58,198 +38,55 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, count bool, start
 		}
 	}
 	var info ExportInfo
-	var snapshot string
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0), now(), pg_export_snapshot() FROM event_revisions`).Scan(&info.DatasetVersion, &info.ExportedAt, &snapshot); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(id), 0), now() FROM event_revisions`).Scan(&info.DatasetVersion, &info.ExportedAt); err != nil {
 		return wrapErr(err, "read dataset version")
 	}
 	info.ExportedAt = info.ExportedAt.UTC()
-	bounds, total, err := exportBounds(ctx, tx, f)
-	if err != nil {
-		return err
+	var q query
+	f.apply(&q)
+	if count {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+f.from(&q)+` WHERE `+q.whereSQL(), q.args...).Scan(&info.Events); err != nil {
+			return wrapErr(err, "count export")
+		}
 	}
-	info.Events = total
+	// DECLARE takes no $n parameters through the extended protocol, so the
+	// cursor is declared over a prepared statement's text with its
+	// arguments bound by the driver in the same call.
+	if _, err := tx.ExecContext(ctx, `DECLARE export_events NO SCROLL CURSOR FOR
+		SELECT `+f.feature(geometryCRS84)+`::text FROM `+f.from(&q)+`
+		WHERE `+q.whereSQL()+`
+		ORDER BY e.occurred_at DESC, e.id DESC`, q.args...); err != nil {
+		return wrapErr(err, "declare export cursor")
+	}
 	if err := start(info); err != nil {
 		return err
 	}
-	if total == 0 {
-		return nil
-	}
-
-	// Chunk i holds the events after bound i-1 down to bound i (newest
-	// first); the last has no lower bound.
-	type chunk struct {
-		buf  []byte
-		ends []int
-		err  error
-	}
-	nChunks := len(bounds) + 1
-	results := make([]chan chunk, nChunks)
-	for i := range results {
-		results[i] = make(chan chunk, 1)
-	}
-	// A worker may run at most exportWorkers chunks ahead of the writer.
-	ahead := make(chan struct{}, exportWorkers+1)
-	next := make(chan int)
-	go func() {
-		defer close(next)
-		for i := range nChunks {
-			select {
-			case ahead <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			select {
-			case next <- i:
-			case <-ctx.Done():
-				return
-			}
+	for {
+		rows, err := tx.QueryContext(ctx, `FETCH 1000 FROM export_events`)
+		if err != nil {
+			return wrapErr(err, "fetch export")
 		}
-	}()
-	// The export's own transaction holds one connection; a pool too small
-	// for more reads every chunk through it.
-	workers := min(exportWorkers, nChunks)
-	if max := db.db.Stats().MaxOpenConnections; max > 0 {
-		workers = min(workers, max-1)
-	}
-	var wg sync.WaitGroup
-	for range max(workers, 1) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w, err := tx, error(nil)
-			if workers > 0 {
-				if w, err = db.exportWorker(ctx, snapshot); w != nil {
-					defer w.Rollback()
-				}
+		n := 0
+		for rows.Next() {
+			var feature sql.RawBytes
+			if err := rows.Scan(&feature); err != nil {
+				rows.Close()
+				return wrapErr(err, "scan export")
 			}
-			for i := range next {
-				var c chunk
-				if err != nil {
-					c.err = err
-				} else {
-					c.buf, c.ends, c.err = exportRange(ctx, w, f, bounds, i)
-				}
-				results[i] <- c
-			}
-		}()
-	}
-	defer wg.Wait()
-	defer cancel()
-	for i := range nChunks {
-		var c chunk
-		select {
-		case c = <-results[i]:
-		case <-ctx.Done():
-			return wrapErr(ctx.Err(), "export")
-		}
-		if c.err != nil {
-			return c.err
-		}
-		from := 0
-		for _, end := range c.ends {
-			if err := emit(c.buf[from:end]); err != nil {
+			n++
+			if err := emit(feature); err != nil {
+				rows.Close()
 				return err
 			}
-			from = end
 		}
-		<-ahead
-	}
-	return nil
-}
-
-// exportKey is the position of one event in export order.
-type exportKey struct {
-	at time.Time
-	id string
-}
-
-// exportBounds reads the key of every exportChunk-th event f selects, in
-// export order, and how many there are, reading keys only.
-func exportBounds(ctx context.Context, tx *sql.Tx, f EventFilter) ([]exportKey, int64, error) {
-	var q query
-	f.apply(&q)
-	chunk := q.arg(exportChunk)
-	rows, err := tx.QueryContext(ctx, `
-		SELECT occurred_at, id, n FROM (
-			SELECT e.occurred_at, e.id, row_number() OVER (ORDER BY e.occurred_at DESC, e.id DESC) AS rn,
-				count(*) OVER () AS n
-			FROM `+f.from(&q)+` WHERE `+q.whereSQL()+`) k
-		WHERE rn % `+chunk+` = 0 OR rn = n
-		ORDER BY rn`, q.args...)
-	if err != nil {
-		return nil, 0, wrapErr(err, "read export bounds")
-	}
-	defer rows.Close()
-	var bounds []exportKey
-	var n int64
-	for rows.Next() {
-		var k exportKey
-		if err := rows.Scan(&k.at, &k.id, &n); err != nil {
-			return nil, 0, wrapErr(err, "read export bounds")
+		if err := rows.Err(); err != nil {
+			return wrapErr(err, "fetch export")
 		}
-		bounds = append(bounds, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, wrapErr(err, "read export bounds")
-	}
-	// The last event closes the last chunk; it needs no bound after it.
-	if len(bounds) > 0 {
-		bounds = bounds[:len(bounds)-1]
-	}
-	return bounds, n, nil
-}
-
-var snapshotID = regexp.MustCompile(`^[0-9A-F]+-[0-9A-F]+(-[0-9A-F]+)?$`)
-
-// exportWorker is a read-only transaction on its own connection that sees
-// exactly the snapshot of the export's first transaction.
-func (db *DB) exportWorker(ctx context.Context, snapshot string) (*sql.Tx, error) {
-	if !snapshotID.MatchString(snapshot) {
-		return nil, eventmap.Errorf(eventmap.EINTERNAL, "unexpected snapshot id %q", snapshot)
-	}
-	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	if err != nil {
-		return nil, wrapErr(err, "begin export worker")
-	}
-	// SET TRANSACTION SNAPSHOT takes no parameters; the id is PostgreSQL's
-	// own, checked against its format above.
-	if _, err := tx.ExecContext(ctx, `SET TRANSACTION SNAPSHOT `+pq.QuoteLiteral(snapshot)); err != nil {
-		tx.Rollback()
-		return nil, wrapErr(err, "share export snapshot")
-	}
-	return tx, nil
-}
-
-// exportRange builds the Features of chunk i into one buffer, with the
-// end offset of each.
-func exportRange(ctx context.Context, tx *sql.Tx, f EventFilter, bounds []exportKey, i int) ([]byte, []int, error) {
-	var q query
-	f.apply(&q)
-	if i > 0 {
-		q.and("(e.occurred_at, e.id) < (" + q.arg(bounds[i-1].at) + ", " + q.arg(bounds[i-1].id) + "::uuid)")
-	}
-	if i < len(bounds) {
-		q.and("(e.occurred_at, e.id) >= (" + q.arg(bounds[i].at) + ", " + q.arg(bounds[i].id) + "::uuid)")
-	}
-	rows, err := tx.QueryContext(ctx, `
-		SELECT `+f.feature(geometryCRS84)+`::text FROM `+f.from(&q)+`
-		WHERE `+q.whereSQL()+`
-		ORDER BY e.occurred_at DESC, e.id DESC`, q.args...)
-	if err != nil {
-		return nil, nil, wrapErr(err, "export events")
-	}
-	defer rows.Close()
-	buf := make([]byte, 0, exportChunk*1024)
-	ends := make([]int, 0, exportChunk)
-	for rows.Next() {
-		var feature sql.RawBytes
-		if err := rows.Scan(&feature); err != nil {
-			return nil, nil, wrapErr(err, "scan export")
+		rows.Close()
+		if n < exportBatch {
+			return nil
 		}
-		buf = append(buf, feature...)
-		ends = append(ends, len(buf))
 	}
-	return buf, ends, wrapErr(rows.Err(), "export events")
 }
 
 // Deletion is one soft-deleted event, for mirrors to drop.

@@ -19,9 +19,8 @@ var sqlBuilders = map[string]bool{
 	"from": true, "feature": true, "featureSQLIn": true, "featureSQLWith": true, "asJSONB": true, "pageSQL": true, // the events relation and Feature expression (asof.go, events.go)
 	"geometrySQL": true,                    // output CRS allow-list (events.go)
 	"orderBySQL":  true, "keysetSQL": true, // sortby allow-list and keyset predicate (cursor.go)
-	"compileCQL":   true, // CQL2 compiled against the queryables allow-list (cql.go)
-	"CopyIn":       true, // lib/pq's COPY statement: it quotes the table and column names itself
-	"QuoteLiteral": true, // only for PostgreSQL's own snapshot id, checked against its format (export.go)
+	"compileCQL": true, // CQL2 compiled against the queryables allow-list (cql.go)
+	"CopyIn":     true, // lib/pq's COPY statement: it quotes the table and column names itself
 }
 
 // sqlAllowListMaps are package-level maps from user-chosen names to SQL

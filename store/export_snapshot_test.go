@@ -12,10 +12,10 @@ import (
 	"eventmap/store"
 )
 
-// An export larger than one chunk, built by several connections, comes
-// out whole, once each, newest first, from the snapshot it started with:
-// an event written after it began is not in it.
-func TestExportInChunksIsOneSnapshot(t *testing.T) {
+// An export of many cursor batches comes out whole, once each, newest
+// first, from the snapshot it started with: an event written after it
+// began is not in it.
+func TestExportIsOneSnapshot(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	url := testdb.New(t)
@@ -29,7 +29,7 @@ func TestExportInChunksIsOneSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	const n = 9500 // two whole chunks and a part
+	const n = 9500 // nine whole batches and a part
 	if res, err := db.Import(ctx, demo.Synthetic(n, 11), store.ImportOptions{Editor: "t", Reason: "t", Exclusive: true}); err != nil || res.Created != n {
 		t.Fatalf("load: %v %+v", err, res)
 	}
