@@ -90,21 +90,24 @@ func Run(ctx context.Context, o Options) (string, error) {
 	script := city.pgbenchScript(o.Limit)
 	r.pgbenchScript = script
 	warm(ctx, itemsURL(srv.base, city, o.Limit), 20)
-	o.logf("items: eventmap closed loop, %d clients, %s", o.Clients, o.Duration)
-	if r.apiClosed, err = closedLoop(ctx, o.Clients, o.Duration, false, itemsURL(srv.base, city, o.Limit)); err != nil {
+	o.logf("items: eventmap and pgbench closed loops, alternating, %d clients, %s each", o.Clients, o.Duration)
+	apiLoop := func(d time.Duration) (*loadStats, error) {
+		return closedLoop(ctx, o.Clients, d, false, itemsURL(srv.base, city, o.Limit))
+	}
+	sqlLoop := func(d time.Duration) (*loadStats, error) {
+		return pgbench(ctx, &o, big.url, script, o.Clients, d, 0)
+	}
+	if r.apiClosed, r.sqlClosed, err = alternate(o.Duration, apiLoop, sqlLoop); err != nil {
 		return "", fmt.Errorf("items closed loop: %w", err)
 	}
-	o.logf("items: pgbench closed loop")
-	if r.sqlClosed, err = pgbench(ctx, &o, big.url, script, o.Clients, o.Duration, 0); err != nil {
-		return "", err
-	}
 	r.rate = 0.5 * min(r.apiClosed.rps(), r.sqlClosed.rps())
-	o.logf("items: constant rate %.0f/s, eventmap (vegeta) then pgbench -R", r.rate)
-	if r.apiRate, err = constantRate(r.rate, o.Duration, itemsURL(srv.base, city, o.Limit)); err != nil {
+	o.logf("items: constant rate %.1f/s, eventmap (vegeta) and pgbench -R, alternating", r.rate)
+	if r.apiRate, r.sqlRate, err = alternate(o.Duration, func(d time.Duration) (*loadStats, error) {
+		return constantRate(r.rate, d, itemsURL(srv.base, city, o.Limit))
+	}, func(d time.Duration) (*loadStats, error) {
+		return pgbench(ctx, &o, big.url, script, o.Clients, d, r.rate)
+	}); err != nil {
 		return "", fmt.Errorf("items at constant rate: %w", err)
-	}
-	if r.sqlRate, err = pgbench(ctx, &o, big.url, script, o.Clients, o.Duration, r.rate); err != nil {
-		return "", err
 	}
 
 	// 2. The same result size at 10 k and 1 M rows: boxes 10 times wider
@@ -144,8 +147,10 @@ func Run(ctx context.Context, o Options) (string, error) {
 
 	// 4. numberMatched: the same city boxes, counted (default) or not;
 	// and a country-sized box, where counting stops at the limit.
-	o.logf("count: with and without numberMatched")
-	if r.countOn, err = closedLoop(ctx, o.Clients, o.Duration, false, itemsURL(counting.base, city, o.Limit)); err != nil {
+	o.logf("count: with and without numberMatched, alternating")
+	if r.countOn, r.countOff, err = alternate(o.Duration, func(d time.Duration) (*loadStats, error) {
+		return closedLoop(ctx, o.Clients, d, false, itemsURL(counting.base, city, o.Limit))
+	}, apiLoop); err != nil {
 		return "", err
 	}
 	syria := func(base string) func() string {
@@ -159,8 +164,10 @@ func Run(ctx context.Context, o Options) (string, error) {
 	}
 
 	// 6. gzip: the same load asking for gzip; and every level on one page.
-	o.logf("gzip: closed loop with Accept-Encoding: gzip")
-	if r.gzipOn, err = closedLoop(ctx, o.Clients, o.Duration, true, itemsURL(srv.base, city, o.Limit)); err != nil {
+	o.logf("gzip: closed loops with and without Accept-Encoding: gzip, alternating")
+	if r.gzipOn, r.gzipOff, err = alternate(o.Duration, func(d time.Duration) (*loadStats, error) {
+		return closedLoop(ctx, o.Clients, d, true, itemsURL(srv.base, city, o.Limit))
+	}, apiLoop); err != nil {
 		return "", err
 	}
 	if r.levels, err = gzipLevels(ctx, itemsURL(srv.base, city, o.Limit)()); err != nil {
@@ -185,6 +192,35 @@ func Run(ctx context.Context, o Options) (string, error) {
 		r.exports = append(r.exports, e)
 	}
 	return r.write()
+}
+
+// alternateRounds is how many slices each side of a comparison gets. The
+// machine's other load changes over minutes; run side by side in short
+// turns, both sides meet the same load.
+const alternateRounds = 5
+
+// alternate runs a and b in turns of d/alternateRounds, for d each, and
+// adds up what each measured.
+func alternate(d time.Duration, a, b func(time.Duration) (*loadStats, error)) (*loadStats, *loadStats, error) {
+	slice := max(d/alternateRounds, time.Second).Round(time.Second)
+	var sa, sb loadStats
+	for range alternateRounds {
+		for _, side := range []struct {
+			run func(time.Duration) (*loadStats, error)
+			sum *loadStats
+		}{{a, &sa}, {b, &sb}} {
+			st, err := side.run(slice)
+			if err != nil {
+				return nil, nil, err
+			}
+			side.sum.requests += st.requests
+			side.sum.errors += st.errors
+			side.sum.bytes += st.bytes
+			side.sum.seconds += st.seconds
+			side.sum.lat = append(side.sum.lat, st.lat...)
+		}
+	}
+	return &sa, &sb, nil
 }
 
 // warm sends a few requests so that connections, caches and the
