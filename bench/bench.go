@@ -35,6 +35,7 @@ type Options struct {
 	Reload      bool          // load the databases even when earlier ones match
 	Cluster     bool          // CLUSTER events by geohash after loading
 	NoParallel  bool          // max_parallel_workers_per_gather = 0 on the bench databases
+	NoJIT       bool          // jit = off on the bench databases
 	Exports     []string      // export formats to time
 	OutDir      string        // where the results file goes
 	WorkDir     string        // logs and scratch files

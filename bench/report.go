@@ -45,7 +45,7 @@ func (r *report) write() (string, error) {
 	p("# eventmap bench, %s, commit %s", r.started.UTC().Format("2006-01-02 15:04 UTC"), o.Commit)
 	p("")
 	p("Machine: %s. Load phases of %s, %d concurrent clients; pages of %d features. Large table: %d synthetic events (seed %d); small: %d.%s",
-		machine(), o.Duration, o.Clients, o.Limit, o.Events, o.Seed, o.SmallEvents, map[bool]string{true: " Events CLUSTERed by geohash.", false: ""}[o.Cluster]+map[bool]string{true: " Parallel query off (max_parallel_workers_per_gather = 0).", false: " Parallel query at the server's default."}[o.NoParallel])
+		machine(), o.Duration, o.Clients, o.Limit, o.Events, o.Seed, o.SmallEvents, map[bool]string{true: " Events CLUSTERed by geohash.", false: ""}[o.Cluster]+map[bool]string{true: " Parallel query off (max_parallel_workers_per_gather = 0).", false: " Parallel query at the server's default."}[o.NoParallel]+map[bool]string{true: " JIT off (jit = off).", false: " JIT at the server's default."}[o.NoJIT])
 	p("Every ratio compares two figures measured in this run, on this machine: the two sides of each load comparison (rows 1, 4, 6) run in %d alternating turns, so both meet the same load from other processes.", alternateRounds)
 	p("")
 	p("| # | measure | eventmap | baseline | ratio | goal |")

@@ -62,18 +62,23 @@ func prepareDB(ctx context.Context, o *Options, n int) (l loaded, err error) {
 		return l, err
 	}
 	defer admin.Close()
-	// Parallel workers for a page query: a per-database setting, so it
-	// applies to eventmap and pgbench alike, set (or reset) every run.
+	// Parallel workers and JIT: per-database settings, so they apply to
+	// eventmap and pgbench alike, set (or reset) every run.
 	defer func() {
 		if err != nil {
 			return
 		}
-		setting := `ALTER DATABASE ` + name + ` RESET max_parallel_workers_per_gather`
+		settings := []string{`ALTER DATABASE ` + name + ` RESET max_parallel_workers_per_gather`, `ALTER DATABASE ` + name + ` RESET jit`}
 		if o.NoParallel {
-			setting = `ALTER DATABASE ` + name + ` SET max_parallel_workers_per_gather = 0`
+			settings[0] = `ALTER DATABASE ` + name + ` SET max_parallel_workers_per_gather = 0`
 		}
-		if _, e := admin.ExecContext(ctx, setting); e != nil {
-			err = e
+		if o.NoJIT {
+			settings[1] = `ALTER DATABASE ` + name + ` SET jit = off`
+		}
+		for _, setting := range settings {
+			if _, e := admin.ExecContext(ctx, setting); e != nil {
+				err = e
+			}
 		}
 	}()
 	var comment sql.NullString

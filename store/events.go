@@ -217,11 +217,14 @@ func (db *DB) beginPage(ctx context.Context, repeatable bool) (*sql.Tx, error) {
 	if err != nil {
 		return nil, wrapErr(err, "begin read")
 	}
-	// A page is a few thousand rows at most: starting parallel workers
-	// costs more than they save. Measured by make bench on 1 M events
-	// (bench/results): a 100-feature bbox page took 44.8 ms at p50 with
-	// them and 6.5 ms without; the two extra round trips cost ~0.2 ms.
-	if _, err := tx.ExecContext(ctx, `SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
+	// A page is a few thousand rows at most, yet a bbox page's estimated
+	// cost passes the thresholds of parallel workers and of JIT
+	// compilation, and both cost more than they save. Measured by make
+	// bench on 1 M events (bench/results): a 100-feature bbox page took
+	// 44.8 ms at p50 with parallel workers and 6.5 ms without; JIT spent
+	// 346 ms of a 590 ms 1000-feature page compiling. The extra round
+	// trips cost ~0.2 ms.
+	if _, err := tx.ExecContext(ctx, `SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off`); err != nil {
 		tx.Rollback()
 		return nil, wrapErr(err, "begin read")
 	}

@@ -40,6 +40,7 @@ func run(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.Reload, "reload", false, "load the databases again even when earlier ones match")
 	fs.BoolVar(&o.Cluster, "cluster", false, "CLUSTER events by geohash after loading")
 	fs.BoolVar(&o.NoParallel, "no-parallel", false, "set max_parallel_workers_per_gather = 0 on the bench databases")
+	fs.BoolVar(&o.NoJIT, "no-jit", false, "set jit = off on the bench databases")
 	exports := fs.String("exports", "geojson,ndjson,csv", "export formats to time, comma-separated")
 	fs.StringVar(&o.OutDir, "out", "bench/results", "directory of the results file")
 	fs.StringVar(&o.WorkDir, "work", ".artifacts/bench", "logs and scratch files")
