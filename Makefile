@@ -3,7 +3,7 @@
 #   make test   run the whole test suite (what CI runs)
 # Both bring up the project's own PostGIS under .data/pg when needed.
 
-.PHONY: run test build vet bench chaos fuzz db db-stop db-url vendor-js clean
+.PHONY: run test build vet bench bench-go chaos fuzz db db-stop db-url vendor-js clean
 
 run:
 	@bash scripts/run.sh
@@ -18,11 +18,18 @@ vet:
 	gofmt -l . | tee /dev/stderr | (! read)
 	go vet ./...
 
-# Benchmarks against the project's PostGIS. Each benchmark pairs what the
-# API does with the same work done directly in PostgreSQL, so read the
-# figures as ratios from one run; the machine's load moves both alike.
-BENCHTIME ?= 3s
+# The performance benchmark (README, "Speed"): 1 M synthetic events, the
+# real server and export, each measured as a ratio against a baseline from
+# the same run (pgbench, page 1, 10 k rows, ...); the table goes to
+# bench/results/. Knobs: make bench BENCH_ARGS='-duration 30s -cluster'.
+BENCH_ARGS ?=
 bench:
+	bash scripts/bench.sh $(BENCH_ARGS)
+
+# The Go benchmarks (import, export, writes), each paired with the same
+# work done directly in PostgreSQL: read them as ratios from one run.
+BENCHTIME ?= 3s
+bench-go:
 	bash scripts/pg.sh ensure
 	EVENTMAP_TEST_DATABASE_URL="$$(bash scripts/pg.sh url postgres)" go test -run '^$$' -bench . -benchtime $(BENCHTIME) ./...
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"net/http"
@@ -45,20 +46,23 @@ func (s *Server) itemsHandler(c echo.Context) error {
 
 	ctx, cancel := s.readContext(c)
 	defer cancel()
-	w := c.Response()
+	resp := c.Response()
+	// Features are a few hundred bytes each: written one by one, each
+	// 4 KB of them would be a chunk and a system call of its own.
+	w := bufio.NewWriterSize(resp, 64<<10)
 	started := false
 	start := func() {
 		started = true
-		w.Header().Set(echo.HeaderContentType, geoJSON)
-		w.Header().Set("Content-Crs", "<"+iq.page.CRS.URI+">")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write([]byte(`{"type":"FeatureCollection","features":[`))
+		resp.Header().Set(echo.HeaderContentType, geoJSON)
+		resp.Header().Set("Content-Crs", "<"+iq.page.CRS.URI+">")
+		resp.WriteHeader(http.StatusOK)
+		_, _ = w.WriteString(`{"type":"FeatureCollection","features":[`)
 	}
 	res, err := s.listReader(c, iq.filter).ListEvents(ctx, iq.filter, iq.page, func(feature []byte) error {
 		if !started {
 			start()
 		} else {
-			_, _ = w.Write([]byte{','})
+			_ = w.WriteByte(',')
 		}
 		_, err := w.Write(feature)
 		return err
@@ -108,6 +112,8 @@ func (s *Server) itemsHandler(c echo.Context) error {
 	b.Write(tail)
 	b.WriteString("}\n")
 	_, _ = w.Write(b.Bytes())
+	// A client that went away is not an error of ours to report.
+	_ = w.Flush()
 	return nil
 }
 

@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"strings"
+)
+
+// ExplainItems runs the statement of the first page ListEvents would read
+// for f and p, with its settings, under EXPLAIN (ANALYZE, BUFFERS) and
+// returns the plan, so
+// tests and the benchmark can show which index a query really uses.
+// ANALYZE executes the query: only for operators and tests, never with
+// request input.
+func (db *DB) ExplainItems(ctx context.Context, f EventFilter, p Page) (string, error) {
+	geom, err := geometrySQL(p.CRS)
+	if err != nil {
+		return "", err
+	}
+	stmt, args := pageSQL(f, p, p.Sort.orDefault(), geom)
+	tx, err := db.beginPage(ctx, false)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+stmt, args...)
+	if err != nil {
+		return "", wrapErr(err, "explain items")
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", wrapErr(err, "explain items")
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.String(), wrapErr(rows.Err(), "explain items")
+}
+
+// BaselineItemsSQL is the floor the benchmark compares an items page
+// with: the same FeatureCollection (the Features of the first page of a
+// bbox query, as ListEvents selects and writes them) made by one SQL
+// statement inside PostgreSQL. $1-$4 are the bbox (west, south, east,
+// north) and $5 the page size.
+func BaselineItemsSQL() string {
+	return `SELECT json_build_object('type', 'FeatureCollection',
+		'features', COALESCE(json_agg(p.feature), '[]'::json), 'numberReturned', count(*))::text
+	FROM (SELECT ` + featureSQL + ` AS feature
+	      FROM events e
+	      WHERE e.deleted_at IS NULL AND e.visibility = 'public'
+	        AND ST_Intersects(e.geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))
+	      ORDER BY e.occurred_at DESC, e.id DESC
+	      LIMIT $5) p`
+}
