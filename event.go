@@ -18,37 +18,6 @@ var (
 	ActorRoles     = []string{"perpetrator", "target", "victim", "partner", "reporter"}
 )
 
-// Event is one recorded incident with its facts and provenance. Pointer
-// fields distinguish "unknown" (nil) from a known value: zero fatalities is a
-// fact, a missing count is not.
-type Event struct {
-	ID                 string
-	Type               string
-	Title              string
-	Summary            string
-	OccurredAt         time.Time
-	TimePrecision      string
-	Geometry           orb.Geometry
-	GeoPrecision       string
-	Place              string
-	Admin1             string
-	Country            string // ISO 3166-1 alpha-3
-	Fatalities         *int
-	CivilianFatalities *int
-	Status             string
-	Visibility         string
-	Tags               []string
-	Actors             []EventActor
-	Sources            []EventSource
-	// ExternalID is the event's id in the dataset it was imported from
-	// (ACLED's event_id_cnty); a re-import updates the event it names.
-	ExternalID string
-	// Extra holds source-dataset fields this model has no column for
-	// (ACLED's sub_event_type, inter1, admin2 ...), kept so that an
-	// export gives them back unchanged.
-	Extra map[string]string
-}
-
 // EventActor links an actor to an event in one role.
 type EventActor struct {
 	Name string `json:"name"`

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"regexp"
 	"slices"
@@ -26,33 +27,6 @@ type featureIn struct {
 	BBox       json.RawMessage `json:"bbox"`
 }
 
-type propertiesIn struct {
-	Type               string            `json:"type"`
-	Title              string            `json:"title"`
-	Summary            string            `json:"summary"`
-	OccurredAt         string            `json:"occurred_at"`
-	TimePrecision      string            `json:"time_precision"`
-	Place              string            `json:"place"`
-	Admin1             string            `json:"admin1"`
-	Country            string            `json:"country"`
-	GeoPrecision       string            `json:"geo_precision"`
-	Fatalities         *int              `json:"fatalities"`
-	CivilianFatalities *int              `json:"civilian_fatalities"`
-	Status             string            `json:"status"`
-	Visibility         string            `json:"visibility"`
-	Tags               []string          `json:"tags"`
-	Actors             []EventActor      `json:"actors"`
-	Sources            []EventSource     `json:"sources"`
-	ExternalID         *string           `json:"external_id"`
-	Extra              map[string]string `json:"extra"`
-}
-
-// serverOwned are properties clients read but may not write: sending one is
-// an error rather than being silently dropped.
-var serverOwned = []string{"version", "updated_at", "created_at", "editor"}
-
-var countryCode = regexp.MustCompile(`^[A-Z]{3}$`)
-
 // DecodeFeature reads one event from a GeoJSON Feature and checks every
 // rule that can be checked without the database. All broken rules are
 // reported together, each naming its field.
@@ -66,6 +40,38 @@ func DecodeFeature(raw []byte, lim geo.Limits) (*Event, error) {
 // ignored instead of refused.
 func DecodeImportedFeature(raw []byte, lim geo.Limits) (*Event, error) {
 	return decodeFeature(raw, lim, true)
+}
+
+// DecodeServedFeature reads a Feature as this service serves it (from the
+// database, an export or a revision), server-owned properties included,
+// for the CSV writer and the HTML pages. It checks no event rule: the
+// Feature was checked when it was written.
+func DecodeServedFeature(raw []byte) (*Event, error) {
+	var f featureIn
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return nil, fmt.Errorf("eventmap: decode served feature: %w", err)
+	}
+	ev := &Event{}
+	if f.ID != nil {
+		ev.ID = *f.ID
+	}
+	g, err := geo.ParseGeometry(f.Geometry, geo.Limits{MaxVertices: math.MaxInt32, MaxDepth: 10})
+	if err != nil {
+		return nil, fmt.Errorf("eventmap: geometry of served feature %s: %w", ev.ID, err)
+	}
+	ev.Geometry = g
+	var props map[string]json.RawMessage
+	if err := json.Unmarshal(f.Properties, &props); err != nil {
+		return nil, fmt.Errorf("eventmap: properties of served feature %s: %w", ev.ID, err)
+	}
+	for name, raw := range props {
+		if p := PropertyNamed(name); p != nil {
+			if fe, ok := decodeProperty(p, raw, ev); !ok {
+				return nil, fmt.Errorf("eventmap: served feature %s: %s: %s", ev.ID, fe.Field, fe.Rule)
+			}
+		}
+	}
+	return ev, nil
 }
 
 func decodeFeature(raw []byte, lim geo.Limits, ignoreOwned bool) (*Event, error) {
@@ -99,44 +105,35 @@ func decodeFeature(raw []byte, lim geo.Limits, ignoreOwned bool) (*Event, error)
 		ev.Geometry = g
 	}
 
-	var owned map[string]json.RawMessage
-	if err := json.Unmarshal(f.Properties, &owned); err != nil || owned == nil {
+	var props map[string]json.RawMessage
+	if err := json.Unmarshal(f.Properties, &props); err != nil || props == nil {
 		bad("properties", "must be a JSON object")
 	}
-	for _, k := range serverOwned {
-		if _, ok := owned[k]; ok && !ignoreOwned {
-			bad("properties."+k, "is set by the server and cannot be written")
-		}
-	}
-	for _, k := range serverOwned {
-		delete(owned, k)
-	}
 	// The edit reason belongs to the revision, not the event: see EditReason.
-	delete(owned, "edit_reason")
-	rest, _ := json.Marshal(owned)
-	var p propertiesIn
-	if err := strictUnmarshal(rest, &p); err != nil {
-		fe := jsonFieldError("properties.", err, len(rest))
-		if fe.Field == "" {
-			fe.Field = "properties"
+	delete(props, "edit_reason")
+	for _, name := range sortedKeys(props) {
+		p := PropertyNamed(name)
+		switch {
+		case p == nil:
+			bad("properties."+name, "is not a known member (check its spelling)")
+		case p.ServerOwned:
+			if !ignoreOwned {
+				bad("properties."+name, "is set by the server and cannot be written")
+			}
+		default:
+			if fe, ok := decodeProperty(p, props[name], ev); !ok {
+				errs = append(errs, fe)
+			}
 		}
-		errs = append(errs, fe)
 	}
-
-	ev.Type, ev.Title, ev.Summary = p.Type, strings.TrimSpace(p.Title), p.Summary
-	ev.Place, ev.Admin1, ev.Country = p.Place, p.Admin1, p.Country
-	ev.TimePrecision, ev.GeoPrecision = p.TimePrecision, p.GeoPrecision
-	ev.Status, ev.Visibility = orDefault(p.Status, "reported"), orDefault(p.Visibility, "public")
-	ev.Fatalities, ev.CivilianFatalities = p.Fatalities, p.CivilianFatalities
-	ev.Tags, ev.Actors, ev.Sources = p.Tags, p.Actors, p.Sources
-	if p.ExternalID != nil {
-		ev.ExternalID = *p.ExternalID
+	ev.Title = strings.TrimSpace(ev.Title)
+	for _, p := range Properties {
+		if v, ok := p.Field(ev).(*string); ok && *v == "" && p.Default != "" {
+			*v = p.Default
+		}
 	}
-	ev.Extra = p.Extra
-	if t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(p.OccurredAt)); err != nil {
-		bad("properties.occurred_at", "must be an RFC 3339 date-time with a time zone, got %q", p.OccurredAt)
-	} else {
-		ev.OccurredAt = t.UTC()
+	if _, ok := props["occurred_at"]; !ok {
+		bad("properties.occurred_at", "is required: an RFC 3339 date-time with a time zone")
 	}
 	errs = append(errs, ev.Check()...)
 	if len(errs) > 0 {
@@ -149,12 +146,40 @@ func decodeFeature(raw []byte, lim geo.Limits, ignoreOwned bool) (*Event, error)
 	return ev, nil
 }
 
-// externalIDRule keeps ids from other datasets printable and short.
-var externalIDRule = regexp.MustCompile(`^[\x21-\x7e]{1,100}$`)
-
 // extraKeyRule: extra members are named like columns, so they survive a
 // trip through CSV headers and spreadsheets.
 var extraKeyRule = regexp.MustCompile(`^[a-z][a-z0-9_]{0,40}$`)
+
+// decodeProperty reads one property's JSON value into its field of ev,
+// or names the rule the value breaks.
+func decodeProperty(p *Property, raw json.RawMessage, ev *Event) (FieldError, bool) {
+	field := "properties." + p.Name
+	if p.Kind == KindTime {
+		// Parsed by hand: encoding/json would refuse a lower-case "t" or
+		// "z", which RFC 3339 allows, and say nothing useful about why.
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return FieldError{Field: field, Rule: "must be an RFC 3339 date-time with a time zone, got " + string(raw)}, false
+		}
+		t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s))
+		if err != nil {
+			return FieldError{Field: field, Rule: fmt.Sprintf("must be an RFC 3339 date-time with a time zone, got %q", s)}, false
+		}
+		*p.Field(ev).(*time.Time) = t.UTC()
+		return FieldError{}, true
+	}
+	if err := strictUnmarshal(raw, p.Field(ev)); err != nil {
+		fe := jsonFieldError(field+".", err, len(raw))
+		switch {
+		case fe.Field == "":
+			fe.Field = field
+		case strings.HasSuffix(fe.Field, "."):
+			fe.Field = strings.TrimSuffix(fe.Field, ".")
+		}
+		return fe, false
+	}
+	return FieldError{}, true
+}
 
 // Check returns every rule ev breaks among those that need no database
 // and no parsing: the one set of event rules, used by the API
@@ -166,30 +191,40 @@ func (ev *Event) Check() []FieldError {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, FieldError{Field: field, Rule: fmt.Sprintf(format, args...)})
 	}
-	if n := len(ev.Title); n == 0 || n > 500 {
-		bad("properties.title", "is required and at most 500 characters")
-	}
-	if len(ev.Summary) > 20000 {
-		bad("properties.summary", "at most 20000 characters")
-	}
-	oneOf := func(field, v string, allowed []string) {
-		if !slices.Contains(allowed, v) {
-			bad(field, "must be one of %s, got %q", strings.Join(allowed, ", "), v)
+	// JSON may carry \u0000; PostgreSQL text cannot hold it.
+	noNUL := func(field, v string) {
+		if strings.ContainsRune(v, 0) {
+			bad(field, "must not contain NUL (\\u0000) characters")
 		}
 	}
-	oneOf("properties.type", ev.Type, EventTypes)
-	oneOf("properties.time_precision", ev.TimePrecision, TimePrecisions)
-	oneOf("properties.geo_precision", ev.GeoPrecision, GeoPrecisions)
-	oneOf("properties.status", ev.Status, Statuses)
-	oneOf("properties.visibility", ev.Visibility, Visibilities)
-	if !countryCode.MatchString(ev.Country) {
-		bad("properties.country", "must be an ISO 3166-1 alpha-3 code such as SYR, got %q", ev.Country)
-	}
-	if ev.Fatalities != nil && *ev.Fatalities < 0 {
-		bad("properties.fatalities", "must be 0 or more, or null when unknown")
-	}
-	if ev.CivilianFatalities != nil && *ev.CivilianFatalities < 0 {
-		bad("properties.civilian_fatalities", "must be 0 or more, or null when unknown")
+	for i := range Properties {
+		p := &Properties[i]
+		if p.ServerOwned {
+			continue
+		}
+		field := "properties." + p.Name
+		switch v := p.Field(ev).(type) {
+		case *string:
+			switch {
+			case p.Enum != nil:
+				if !slices.Contains(p.Enum, *v) {
+					bad(field, "must be one of %s, got %q", strings.Join(p.Enum, ", "), *v)
+				}
+			case p.Required && p.MaxLen > 0 && (*v == "" || len(*v) > p.MaxLen):
+				bad(field, "is required and at most %d characters", p.MaxLen)
+			case p.MaxLen > 0 && len(*v) > p.MaxLen:
+				bad(field, "at most %d characters", p.MaxLen)
+			case p.Pattern != nil && (*v != "" || p.Required) && !p.Pattern.MatchString(*v):
+				bad(field, "%s, got %q", p.PatternRule, *v)
+			}
+			if p.Enum == nil {
+				noNUL(field, *v)
+			}
+		case **int:
+			if *v != nil && **v < 0 {
+				bad(field, "must be 0 or more, or null when unknown")
+			}
+		}
 	}
 	if ev.Fatalities != nil && ev.CivilianFatalities != nil && *ev.CivilianFatalities > *ev.Fatalities {
 		bad("properties.civilian_fatalities", "cannot exceed fatalities (%d)", *ev.Fatalities)
@@ -201,6 +236,7 @@ func (ev *Event) Check() []FieldError {
 		if t == "" || len(t) > 100 {
 			bad(fmt.Sprintf("properties.tags[%d]", i), "must be 1 to 100 characters")
 		}
+		noNUL(fmt.Sprintf("properties.tags[%d]", i), t)
 	}
 	if len(ev.Actors) > 100 {
 		bad("properties.actors", "at most 100 actors")
@@ -209,7 +245,10 @@ func (ev *Event) Check() []FieldError {
 		if a.Name == "" || len(a.Name) > 300 {
 			bad(fmt.Sprintf("properties.actors[%d].name", i), "must be 1 to 300 characters")
 		}
-		oneOf(fmt.Sprintf("properties.actors[%d].role", i), a.Role, ActorRoles)
+		if !slices.Contains(ActorRoles, a.Role) {
+			bad(fmt.Sprintf("properties.actors[%d].role", i), "must be one of %s, got %q", strings.Join(ActorRoles, ", "), a.Role)
+		}
+		noNUL(fmt.Sprintf("properties.actors[%d].name", i), a.Name)
 	}
 	if len(ev.Sources) > 100 {
 		bad("properties.sources", "at most 100 sources")
@@ -218,37 +257,12 @@ func (ev *Event) Check() []FieldError {
 		if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad(fmt.Sprintf("properties.sources[%d].url", i), "must be an absolute http(s) URL, got %q", s.URL)
 		}
-	}
-	// JSON may carry \u0000; PostgreSQL text cannot hold it.
-	noNUL := func(field, v string) {
-		if strings.ContainsRune(v, 0) {
-			bad(field, "must not contain NUL (\\u0000) characters")
-		}
-	}
-	for _, f := range [][2]string{{"title", ev.Title}, {"summary", ev.Summary}, {"place", ev.Place}, {"admin1", ev.Admin1}} {
-		noNUL("properties."+f[0], f[1])
-	}
-	for i, tag := range ev.Tags {
-		noNUL(fmt.Sprintf("properties.tags[%d]", i), tag)
-	}
-	for i, a := range ev.Actors {
-		noNUL(fmt.Sprintf("properties.actors[%d].name", i), a.Name)
-	}
-	for i, src := range ev.Sources {
-		noNUL(fmt.Sprintf("properties.sources[%d]", i), src.URL+src.Publisher+src.Title+src.Excerpt)
-	}
-	if ev.ExternalID != "" && !externalIDRule.MatchString(ev.ExternalID) {
-		bad("properties.external_id", "must be 1 to 100 printable ASCII characters without spaces, got %q", ev.ExternalID)
+		noNUL(fmt.Sprintf("properties.sources[%d]", i), s.URL+s.Publisher+s.Title+s.Excerpt)
 	}
 	if len(ev.Extra) > 50 {
 		bad("properties.extra", "at most 50 members")
 	}
-	keys := make([]string, 0, len(ev.Extra))
-	for k := range ev.Extra {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(ev.Extra) {
 		if !extraKeyRule.MatchString(k) {
 			bad("properties.extra", "member names must be lower-case letters, digits and _ (at most 41), got %q", k)
 		} else if len(ev.Extra[k]) > 20000 {
@@ -256,6 +270,16 @@ func (ev *Event) Check() []FieldError {
 		}
 	}
 	return errs
+}
+
+// sortedKeys lists a map's keys in order, so errors come in a stable order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // jsonFieldError names the field and rule behind an encoding/json error:

@@ -3,8 +3,6 @@ package api
 import (
 	"bytes"
 	"embed"
-	"encoding/json"
-	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -15,8 +13,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
 
+	"eventmap"
 	"eventmap/exchange"
-	"eventmap/geo"
 )
 
 //go:embed templates/*.html
@@ -139,24 +137,19 @@ func (s *Server) itemHTML(c echo.Context) error {
 		link{Href: s.formatURL(c, path, nil, formatJSON), Rel: "alternate", Type: geoJSON, Title: "GeoJSON"})
 }
 
-// eventView is one served Feature decoded for the HTML pages, with what
-// the templates show of its geometry.
+// eventView is one served Feature decoded for the HTML pages.
 type eventView struct {
-	exchange.ServedFeature
-	geom orb.Geometry
+	ID         string
+	Properties *eventmap.Event
+	geom       orb.Geometry
 }
 
 func decodeEvent(feature []byte) (eventView, error) {
-	var ev eventView
-	if err := json.Unmarshal(feature, &ev.ServedFeature); err != nil {
-		return ev, fmt.Errorf("decode feature: %w", err)
-	}
-	g, err := geo.ParseGeometry(ev.Geometry, geo.DefaultLimits)
+	ev, err := eventmap.DecodeServedFeature(feature)
 	if err != nil {
-		return ev, fmt.Errorf("decode geometry of %s: %w", ev.ID, err)
+		return eventView{}, err
 	}
-	ev.geom = g
-	return ev, nil
+	return eventView{ID: ev.ID, Properties: ev, geom: ev.Geometry}, nil
 }
 
 // IsPoint, WKT, Longitude and Latitude are for the templates.

@@ -30,12 +30,19 @@ var ACLEDColumns = []string{
 
 // OwnColumns follow the ACLED columns in our CSV: what ACLED's columns
 // cannot say (an exact time, an area, victims, source URLs, our type and
-// status). On import each, when present and not empty, wins over what
-// the ACLED columns would give.
-var OwnColumns = []string{
-	"id", "title", "type", "status", "visibility", "occurred_at", "occurred_precision",
-	"civilian_fatalities", "actors", "source_urls", "wkt", "extra", "version", "updated_at",
-}
+// status). They are our id, the CSV column of every property that has one
+// ACLED lacks (eventmap.Properties), and the geometry as WKT. On import
+// each, when present and not empty, wins over what the ACLED columns
+// would give.
+var OwnColumns = func() []string {
+	cols := []string{"id"}
+	for _, p := range eventmap.Properties {
+		if p.CSV != "" && !slices.Contains(ACLEDColumns, p.CSV) {
+			cols = append(cols, p.CSV)
+		}
+	}
+	return append(cols, "wkt")
+}()
 
 // Columns is the header of every CSV we write.
 var Columns = append(slices.Clone(ACLEDColumns), OwnColumns...)
@@ -224,15 +231,20 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, eventmap.FieldError{Field: field, Rule: fmt.Sprintf(format, args...)})
 	}
-	ev := &eventmap.Event{
-		ID:         get("id"),
-		ExternalID: get("event_id_cnty"),
-		Summary:    get("notes"),
-		Place:      get("location"),
-		Admin1:     get("admin1"),
-		Status:     orDefault(get("status"), "reported"),
-		Visibility: orDefault(get("visibility"), "public"),
-		Extra:      map[string]string{},
+	ev := &eventmap.Event{ID: get("id"), Extra: map[string]string{}}
+	// Text and counts held as they are in a column of their own; the
+	// columns ACLED codes (dates, precisions, the country, actors) follow.
+	for i := range eventmap.Properties {
+		p := &eventmap.Properties[i]
+		if p.CSV == "" {
+			continue
+		}
+		switch v := p.Field(ev).(type) {
+		case *string:
+			*v = orDefault(get(p.CSV), p.Default)
+		case **int:
+			*v = optCount(get(p.CSV), p.CSV, bad)
+		}
 	}
 	// Re-imports find an event by one of the two: ACLED's id, or ours for
 	// events that were made here (our exports leave event_id_cnty empty).
@@ -274,7 +286,7 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 	if !ok {
 		bad("time_precision", "must be ACLED's 1 (day), 2 (week) or 3 (month), got %q", get("time_precision"))
 	}
-	ev.OccurredAt, ev.TimePrecision = day, tp
+	ev.OccurredAt = day
 	if at := get("occurred_at"); at != "" {
 		t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(at))
 		switch {
@@ -286,8 +298,8 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 			ev.OccurredAt = t.UTC()
 		}
 	}
-	if p := get("occurred_precision"); p != "" {
-		ev.TimePrecision = p
+	if ev.TimePrecision == "" {
+		ev.TimePrecision = tp
 	}
 
 	// What: our type, else ACLED's event and sub-event types.
@@ -298,14 +310,12 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 	} else if _, ok := subs[st]; !ok && st != "" {
 		bad("sub_event_type", "is not an ACLED sub-event type of %q (%s), got %q", et, strings.Join(sortedKeys(subs), ", "), st)
 	}
-	ev.Type = get("type")
 	if ev.Type == "" && known {
 		ev.Type = subs[st]
 		if st == "" {
 			ev.Type = "other"
 		}
 	}
-	ev.Title = get("title")
 	if ev.Title == "" {
 		what := orDefault(st, et)
 		where := orDefault(ev.Place, ev.Admin1)
@@ -365,10 +375,6 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 		bad("iso", "is required (or country): events are filtered by country")
 	}
 
-	// How many: empty is unknown, 0 is none.
-	ev.Fatalities = optCount(get("fatalities"), "fatalities", bad)
-	ev.CivilianFatalities = optCount(get("civilian_fatalities"), "civilian_fatalities", bad)
-
 	ev.Tags = splitList(get("tags"))
 	if a := get("actors"); a != "" {
 		ev.Actors = parseActors(a, bad)
@@ -410,34 +416,35 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 	return ev, nil
 }
 
-// csvField names a Feature field as the CSV column a user would fix.
+// csvField names a Feature field as the CSV column a user would fix: the
+// property's CSV column, or the ACLED columns it is read from.
 func csvField(f string) string {
 	f = strings.TrimPrefix(f, "properties.")
+	base, rest := f, ""
 	if i := strings.IndexAny(f, "[."); i > 0 {
-		switch base := f[:i]; base {
-		case "actors":
-			return "actor1/actor2/assoc_actor_1/assoc_actor_2"
-		case "sources":
-			return "source_urls"
-		case "extra":
-			return strings.TrimPrefix(f, "extra.")
-		default:
-			return base
-		}
+		base, rest = f[:i], f[i:]
 	}
-	switch f {
-	case "summary":
-		return "notes"
-	case "place":
-		return "location"
+	switch base {
+	case "actors":
+		return "actor1/actor2/assoc_actor_1/assoc_actor_2"
+	case "extra":
+		if rest != "" {
+			return strings.TrimPrefix(rest, ".")
+		}
+		return base
 	case "country":
 		return "iso"
-	case "external_id":
-		return "event_id_cnty"
 	case "geometry":
 		return "latitude/longitude"
+	case "time_precision":
+		// ACLED's code column, which most files have; ours
+		// (occurred_precision) only overrides it.
+		return base
 	}
-	return f
+	if p := eventmap.PropertyNamed(base); p != nil && p.CSV != "" {
+		return p.CSV
+	}
+	return base
 }
 
 func parseDate(s string) (time.Time, bool) {

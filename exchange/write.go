@@ -17,7 +17,6 @@ import (
 	"github.com/paulmach/orb/planar"
 
 	"eventmap"
-	"eventmap/geo"
 )
 
 // Citation says which state of the data an export holds, so a paper can
@@ -134,11 +133,11 @@ func (c *CSVWriter) Write(feature []byte) error {
 			return err
 		}
 	}
-	var f ServedFeature
-	if err := json.Unmarshal(feature, &f); err != nil {
-		return fmt.Errorf("exchange: decode feature: %w", err)
+	ev, err := eventmap.DecodeServedFeature(feature)
+	if err != nil {
+		return fmt.Errorf("exchange: %w", err)
 	}
-	if err := f.record(c.rec); err != nil {
+	if err := record(ev, c.rec); err != nil {
 		return err
 	}
 	return c.w.Write(c.rec)
@@ -154,51 +153,25 @@ func (c *CSVWriter) Close() error {
 	return c.w.Error()
 }
 
-// ServedFeature is a Feature as the API serves it, decoded: the CSV rows
-// and the HTML pages are both made from it.
-type ServedFeature struct {
-	ID         string          `json:"id"`
-	Geometry   json.RawMessage `json:"geometry"`
-	Properties struct {
-		Type               string                 `json:"type"`
-		Title              string                 `json:"title"`
-		Summary            string                 `json:"summary"`
-		OccurredAt         time.Time              `json:"occurred_at"`
-		TimePrecision      string                 `json:"time_precision"`
-		Place              string                 `json:"place"`
-		Admin1             string                 `json:"admin1"`
-		Country            string                 `json:"country"`
-		GeoPrecision       string                 `json:"geo_precision"`
-		Fatalities         *int                   `json:"fatalities"`
-		CivilianFatalities *int                   `json:"civilian_fatalities"`
-		Status             string                 `json:"status"`
-		Visibility         string                 `json:"visibility"`
-		Tags               []string               `json:"tags"`
-		Actors             []eventmap.EventActor  `json:"actors"`
-		Sources            []eventmap.EventSource `json:"sources"`
-		ExternalID         *string                `json:"external_id"`
-		Extra              map[string]string      `json:"extra"`
-		Version            int64                  `json:"version"`
-		UpdatedAt          time.Time              `json:"updated_at"`
-	} `json:"properties"`
-}
-
-// record fills rec (len(Columns)) with the Feature's row.
-func (f *ServedFeature) record(rec []string) error {
-	g, err := geo.ParseGeometry(f.Geometry, geo.Limits{MaxVertices: math.MaxInt32, MaxDepth: 10})
-	if err != nil {
-		return fmt.Errorf("exchange: geometry of %s: %w", f.ID, err)
+// record fills rec (len(Columns)) with the event's row: the properties
+// with a CSV column of their own as csvValue writes them, then ACLED's
+// columns, which code or combine several properties.
+func record(ev *eventmap.Event, rec []string) error {
+	vals := make(map[string]string, len(Columns))
+	for i := range eventmap.Properties {
+		if p := &eventmap.Properties[i]; p.CSV != "" {
+			vals[p.CSV] = csvValue(p, ev)
+		}
 	}
-	p := &f.Properties
 	kept := func(k, def string) string {
-		if v, ok := p.Extra[k]; ok {
+		if v, ok := ev.Extra[k]; ok {
 			return v
 		}
 		return def
 	}
-	acled := toACLED[p.Type]
+	acled := toACLED[ev.Type]
 	var actor1, assoc1, actor2, assoc2 []string
-	for _, a := range p.Actors {
+	for _, a := range ev.Actors {
 		switch a.Role {
 		case "perpetrator":
 			if len(actor1) == 0 {
@@ -216,28 +189,19 @@ func (f *ServedFeature) record(rec []string) error {
 			}
 		}
 	}
-	c, _ := byAlpha3[p.Country]
+	c := byAlpha3[ev.Country]
 	iso := ""
 	if c.alpha3 != "" {
 		iso = strconv.Itoa(c.numeric)
 	}
-	var publishers, urls, actors []string
-	for _, s := range p.Sources {
-		urls = append(urls, s.URL)
+	var publishers []string
+	for _, s := range ev.Sources {
 		if s.Publisher != "" && !slices.Contains(publishers, s.Publisher) {
 			publishers = append(publishers, s.Publisher)
 		}
 	}
-	for _, a := range p.Actors {
-		actors = append(actors, a.Name+" ("+a.Role+")")
-	}
-	pos := Position(g)
-	ext := ""
-	if p.ExternalID != nil {
-		ext = *p.ExternalID
-	}
 	var others map[string]string
-	for k, v := range p.Extra {
+	for k, v := range ev.Extra {
 		if !slices.Contains(keptColumns, k) {
 			if others == nil {
 				others = map[string]string{}
@@ -245,63 +209,78 @@ func (f *ServedFeature) record(rec []string) error {
 			others[k] = v
 		}
 	}
-	extraJSON := ""
+	vals["extra"] = ""
 	if others != nil {
 		b, _ := json.Marshal(others)
-		extraJSON = string(b)
+		vals["extra"] = string(b)
 	}
-	occurred := p.OccurredAt.UTC()
-	vals := map[string]string{
-		"event_id_cnty":       ext,
-		"event_date":          occurred.Format("2006-01-02"),
-		"year":                strconv.Itoa(occurred.Year()),
-		"time_precision":      orDefault(codeOf(timePrecisionCode, p.TimePrecision), "1"),
-		"disorder_type":       kept("disorder_type", acled[0]),
-		"event_type":          kept("event_type", acled[1]),
-		"sub_event_type":      kept("sub_event_type", acled[2]),
-		"actor1":              strings.Join(actor1, "; "),
-		"assoc_actor_1":       strings.Join(assoc1, "; "),
-		"inter1":              kept("inter1", ""),
-		"actor2":              strings.Join(actor2, "; "),
-		"assoc_actor_2":       strings.Join(assoc2, "; "),
-		"inter2":              kept("inter2", ""),
-		"interaction":         kept("interaction", ""),
-		"civilian_targeting":  kept("civilian_targeting", ""),
-		"iso":                 kept("iso", iso),
-		"region":              kept("region", ""),
-		"country":             kept("country", c.name),
-		"admin1":              p.Admin1,
-		"admin2":              kept("admin2", ""),
-		"admin3":              kept("admin3", ""),
-		"location":            p.Place,
-		"latitude":            Coord(pos[1]),
-		"longitude":           Coord(pos[0]),
-		"geo_precision":       codeOf(geoPrecisionCode, p.GeoPrecision),
-		"source":              kept("source", strings.Join(publishers, "; ")),
-		"source_scale":        kept("source_scale", ""),
-		"notes":               p.Summary,
-		"fatalities":          optInt(p.Fatalities),
-		"tags":                strings.Join(p.Tags, "; "),
-		"timestamp":           kept("timestamp", strconv.FormatInt(p.UpdatedAt.Unix(), 10)),
-		"id":                  f.ID,
-		"title":               p.Title,
-		"type":                p.Type,
-		"status":              p.Status,
-		"visibility":          p.Visibility,
-		"occurred_at":         occurred.Format(time.RFC3339),
-		"occurred_precision":  p.TimePrecision,
-		"civilian_fatalities": optInt(p.CivilianFatalities),
-		"actors":              strings.Join(actors, "; "),
-		"source_urls":         strings.Join(urls, "; "),
-		"wkt":                 wkt.MarshalString(g),
-		"extra":               extraJSON,
-		"version":             strconv.FormatInt(p.Version, 10),
-		"updated_at":          p.UpdatedAt.UTC().Format(time.RFC3339Nano),
+	pos := Position(ev.Geometry)
+	occurred := ev.OccurredAt.UTC()
+	for k, v := range map[string]string{
+		"event_date":         occurred.Format("2006-01-02"),
+		"year":               strconv.Itoa(occurred.Year()),
+		"time_precision":     orDefault(codeOf(timePrecisionCode, ev.TimePrecision), "1"),
+		"disorder_type":      kept("disorder_type", acled[0]),
+		"event_type":         kept("event_type", acled[1]),
+		"sub_event_type":     kept("sub_event_type", acled[2]),
+		"actor1":             strings.Join(actor1, "; "),
+		"assoc_actor_1":      strings.Join(assoc1, "; "),
+		"inter1":             kept("inter1", ""),
+		"actor2":             strings.Join(actor2, "; "),
+		"assoc_actor_2":      strings.Join(assoc2, "; "),
+		"inter2":             kept("inter2", ""),
+		"interaction":        kept("interaction", ""),
+		"civilian_targeting": kept("civilian_targeting", ""),
+		"iso":                kept("iso", iso),
+		"region":             kept("region", ""),
+		"country":            kept("country", c.name),
+		"admin2":             kept("admin2", ""),
+		"admin3":             kept("admin3", ""),
+		"latitude":           Coord(pos[1]),
+		"longitude":          Coord(pos[0]),
+		"geo_precision":      codeOf(geoPrecisionCode, ev.GeoPrecision),
+		"source":             kept("source", strings.Join(publishers, "; ")),
+		"source_scale":       kept("source_scale", ""),
+		"timestamp":          kept("timestamp", strconv.FormatInt(ev.UpdatedAt.Unix(), 10)),
+		"id":                 ev.ID,
+		"wkt":                wkt.MarshalString(ev.Geometry),
+	} {
+		vals[k] = v
 	}
 	for i, col := range Columns {
 		rec[i] = vals[col]
 	}
 	return nil
+}
+
+// csvValue writes one property as our CSV holds it: lists joined by
+// "; ", unknown counts as empty cells (never 0), times in RFC 3339 UTC.
+func csvValue(p *eventmap.Property, ev *eventmap.Event) string {
+	switch v := p.Field(ev).(type) {
+	case *string:
+		return *v
+	case **int:
+		return optInt(*v)
+	case *time.Time:
+		return v.UTC().Format(time.RFC3339Nano)
+	case *int64:
+		return strconv.FormatInt(*v, 10)
+	case *[]string:
+		return strings.Join(*v, "; ")
+	case *[]eventmap.EventActor:
+		names := make([]string, len(*v))
+		for i, a := range *v {
+			names[i] = a.Name + " (" + a.Role + ")"
+		}
+		return strings.Join(names, "; ")
+	case *[]eventmap.EventSource:
+		urls := make([]string, len(*v))
+		for i, s := range *v {
+			urls[i] = s.URL
+		}
+		return strings.Join(urls, "; ")
+	}
+	return ""
 }
 
 // Position is the point itself, or the centroid of a line or area, so

@@ -9,24 +9,11 @@ package store
 // means its details were sensitive all along), and actor filters match the
 // event's current actors.
 
-const asOfHead = `(
+var asOfHead = `(
 	SELECT DISTINCT ON (r.event_id)
-		r.event_id AS id, r.version, r.snapshot,
+		r.event_id AS id, r.snapshot,
 		ST_SetSRID(ST_GeomFromGeoJSON(r.snapshot->'geometry'), 4326) AS geom,
-		(r.snapshot#>>'{properties,occurred_at}')::timestamptz AS occurred_at,
-		(r.snapshot#>>'{properties,updated_at}')::timestamptz AS updated_at,
-		r.snapshot#>>'{properties,type}' AS type,
-		r.snapshot#>>'{properties,title}' AS title,
-		r.snapshot#>>'{properties,summary}' AS summary,
-		r.snapshot#>>'{properties,place}' AS place,
-		r.snapshot#>>'{properties,admin1}' AS admin1,
-		r.snapshot#>>'{properties,country}' AS country,
-		r.snapshot#>>'{properties,status}' AS status,
-		r.snapshot#>>'{properties,time_precision}' AS time_precision,
-		r.snapshot#>>'{properties,geo_precision}' AS geo_precision,
-		(r.snapshot#>>'{properties,fatalities}')::integer AS fatalities,
-		(r.snapshot#>>'{properties,civilian_fatalities}')::integer AS civilian_fatalities,
-		CASE WHEN cur.visibility = 'restricted' THEN 'restricted'
+` + asOfColumns() + `		CASE WHEN cur.visibility = 'restricted' THEN 'restricted'
 		     ELSE r.snapshot#>>'{properties,visibility}' END AS visibility,
 		CASE WHEN r.action = 'delete' THEN r.recorded_at END AS deleted_at
 	FROM event_revisions r JOIN events cur ON cur.id = r.event_id

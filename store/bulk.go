@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/lib/pq"
 	"github.com/paulmach/orb/encoding/ewkb"
@@ -82,10 +83,25 @@ func (r *ImportResult) reject(max int, line int, errs ...eventmap.FieldError) {
 	}
 }
 
-var stagingColumns = []string{
-	"line", "id", "external_id", "type", "title", "summary", "occurred_at", "time_precision", "geom",
-	"geo_precision", "place", "admin1", "country", "fatalities", "civilian_fatalities", "status",
-	"visibility", "tags", "extra", "actors", "sources",
+// stagingColumns are the columns of the import's staging table that COPY
+// fills: the line, id and geometry, the property columns, and the links.
+var stagingColumns = func() []string {
+	cols := []string{"line", "id", "geom"}
+	for _, p := range writtenProperties {
+		cols = append(cols, p.Column)
+	}
+	return append(cols, "actors", "sources")
+}()
+
+// stagingTableSQL creates the staging table: stagingColumns with their
+// types, plus the matched event id and what the import does with the row.
+func stagingTableSQL() string {
+	cols := []string{"line int NOT NULL", "id uuid", "geom geometry(Geometry, 4326)"}
+	for _, p := range writtenProperties {
+		cols = append(cols, p.Column+" "+p.Kind.SQLType())
+	}
+	cols = append(cols, "actors jsonb", "sources jsonb", "eid uuid", "action text")
+	return `CREATE TEMP TABLE import_rows (` + strings.Join(cols, ", ") + `) ON COMMIT DROP`
 }
 
 // Import reads rows from next until io.EOF and imports them. A file-level
@@ -118,12 +134,7 @@ func (db *DB) Import(ctx context.Context, next func() (ImportRow, error), o Impo
 		`SELECT pg_advisory_xact_lock(hashtextextended('eventmap import', 0))`,
 		// An import is as long as its file; its size is capped instead.
 		`SET LOCAL statement_timeout = 0`,
-		`CREATE TEMP TABLE import_rows (
-			line int NOT NULL, id uuid, external_id text, type text, title text, summary text,
-			occurred_at timestamptz, time_precision text, geom geometry(Geometry, 4326), geo_precision text,
-			place text, admin1 text, country text, fatalities int, civilian_fatalities int, status text,
-			visibility text, tags text[], extra jsonb, actors jsonb, sources jsonb,
-			eid uuid, action text) ON COMMIT DROP`,
+		stagingTableSQL(),
 	} {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return res, wrapErr(err, "prepare import")
@@ -192,12 +203,9 @@ func rejectedError(res ImportResult) error {
 
 func stagingValues(row ImportRow) []any {
 	ev := row.Event
-	var id, ext any
+	var id any
 	if ev.ID != "" {
 		id = ev.ID
-	}
-	if ev.ExternalID != "" {
-		ext = ev.ExternalID
 	}
 	// Duplicates would collide on the link tables' keys; the first wins.
 	type actor struct {
@@ -223,18 +231,9 @@ func stagingValues(row ImportRow) []any {
 	// Hex EWKB is PostGIS's text form of a geometry: COPY stores it as is,
 	// with its SRID, without a second pass over the staged rows.
 	geom, _ := ewkb.MarshalToHex(ev.Geometry, 4326)
-	return []any{
-		row.Line, id, ext, ev.Type, ev.Title, ev.Summary, ev.OccurredAt, ev.TimePrecision, geom,
-		ev.GeoPrecision, ev.Place, ev.Admin1, ev.Country, nullInt(ev.Fatalities), nullInt(ev.CivilianFatalities),
-		ev.Status, ev.Visibility, pq.Array(nonNil(ev.Tags)), string(extraJSON(ev.Extra)), string(aj), string(sj),
-	}
-}
-
-func nullInt(n *int) any {
-	if n == nil {
-		return nil
-	}
-	return int64(*n)
+	vals := []any{row.Line, id, geom}
+	vals = append(vals, writtenValues(ev)...)
+	return append(vals, string(aj), string(sj))
 }
 
 // checkStaged finds what only the database can tell: geometries PostGIS
@@ -322,6 +321,16 @@ const addForeignKeys = `
 		ADD CONSTRAINT event_sources_source_id_fkey FOREIGN KEY (source_id) REFERENCES sources (id);
 	ALTER TABLE event_revisions ADD CONSTRAINT event_revisions_event_id_fkey FOREIGN KEY (event_id) REFERENCES events (id)`
 
+// stagedAssignments sets every property column of events e from the
+// staged row r.
+func stagedAssignments() string {
+	sets := make([]string, len(writtenProperties))
+	for i, p := range writtenProperties {
+		sets[i] = p.Column + " = r." + p.Column
+	}
+	return strings.Join(sets, ", ")
+}
+
 // writeStaged matches staged rows to events and writes them.
 func writeStaged(ctx context.Context, tx *sql.Tx, res *ImportResult, o ImportOptions) error {
 	steps := []struct{ what, sql string }{
@@ -342,28 +351,20 @@ func writeStaged(ctx context.Context, tx *sql.Tx, res *ImportResult, o ImportOpt
 		// importing the same file twice changes nothing the second time.
 		{"compare", `
 			UPDATE import_rows r SET action = CASE WHEN
-				(e.type, e.title, e.summary, e.occurred_at, e.time_precision, e.geo_precision, e.place, e.admin1,
-				 e.country, e.fatalities, e.civilian_fatalities, e.status, e.visibility, e.tags, e.properties, e.external_id)
+				(` + writtenColumns("e.") + `)
 				IS DISTINCT FROM
-				(r.type, r.title, r.summary, r.occurred_at, r.time_precision, r.geo_precision, r.place, r.admin1,
-				 r.country, r.fatalities, r.civilian_fatalities, r.status, r.visibility, r.tags, r.extra, r.external_id)
+				(` + writtenColumns("r.") + `)
 				OR ST_AsEWKB(e.geom) IS DISTINCT FROM ST_AsEWKB(r.geom)
 				OR ` + importedActors + ` IS DISTINCT FROM r.actors
 				OR ` + importedSources + ` IS DISTINCT FROM ` + stagedSources + `
 				THEN 'update' ELSE 'unchanged' END
 			FROM events e WHERE e.id = r.eid AND r.action = 'match'`},
 		{"insert events", `
-			INSERT INTO events (id, type, title, summary, occurred_at, time_precision, geom, geo_precision,
-				place, admin1, country, fatalities, civilian_fatalities, status, visibility, tags, external_id, properties)
-			SELECT eid, type, title, summary, occurred_at, time_precision, geom, geo_precision,
-				place, admin1, country, fatalities, civilian_fatalities, status, visibility, tags, external_id, extra
+			INSERT INTO events (id, geom, ` + writtenColumns("") + `)
+			SELECT eid, geom, ` + writtenColumns("") + `
 			FROM import_rows WHERE action = 'create'`},
 		{"update events", `
-			UPDATE events e SET type = r.type, title = r.title, summary = r.summary, occurred_at = r.occurred_at,
-				time_precision = r.time_precision, geom = r.geom, geo_precision = r.geo_precision, place = r.place,
-				admin1 = r.admin1, country = r.country, fatalities = r.fatalities,
-				civilian_fatalities = r.civilian_fatalities, status = r.status, visibility = r.visibility,
-				tags = r.tags, external_id = r.external_id, properties = r.extra,
+			UPDATE events e SET geom = r.geom, ` + stagedAssignments() + `,
 				version = e.version + 1, updated_at = now()
 			FROM import_rows r WHERE e.id = r.eid AND r.action = 'update'`},
 		{"add actors", `

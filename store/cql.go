@@ -5,7 +5,6 @@ import (
 
 	"github.com/paulmach/orb/encoding/wkb"
 
-	"eventmap"
 	"eventmap/cql2"
 )
 
@@ -25,27 +24,15 @@ type queryable struct {
 
 const actorsVia = "event_actors cql_ea JOIN actors cql_a ON cql_a.id = cql_ea.actor_id WHERE cql_ea.event_id = e.id"
 
-// queryables is the one allow-list of filter properties. visibility,
-// deleted_at, properties and the bookkeeping columns are deliberately
-// absent: a filter must not be able to probe for what a caller may not
-// see.
-var queryables = []queryable{
-	{cql2.Queryable{Name: "type", Type: cql2.String, Enum: eventmap.EventTypes, Description: "Kind of event"}, "e.type", ""},
-	{cql2.Queryable{Name: "title", Type: cql2.String, Description: "Short description"}, "e.title", ""},
-	{cql2.Queryable{Name: "summary", Type: cql2.String, Description: "Long description"}, "e.summary", ""},
-	{cql2.Queryable{Name: "place", Type: cql2.String, Description: "Named place, town or area"}, "e.place", ""},
-	{cql2.Queryable{Name: "admin1", Type: cql2.String, Description: "First-level administrative division"}, "e.admin1", ""},
-	{cql2.Queryable{Name: "country", Type: cql2.String, Description: "ISO 3166-1 alpha-3 country code"}, "e.country", ""},
-	{cql2.Queryable{Name: "status", Type: cql2.String, Enum: eventmap.Statuses, Description: "How far the report is confirmed"}, "e.status", ""},
-	{cql2.Queryable{Name: "time_precision", Type: cql2.String, Enum: eventmap.TimePrecisions, Description: "How exact occurred_at is (ACLED 1-3: day, week, month)"}, "e.time_precision", ""},
-	{cql2.Queryable{Name: "geo_precision", Type: cql2.String, Enum: eventmap.GeoPrecisions, Description: "How exact the geometry is (ACLED 1-3)"}, "e.geo_precision", ""},
-	{cql2.Queryable{Name: "occurred_at", Type: cql2.Timestamp, Description: "When it happened; for an imprecise date, the start of its period"}, "e.occurred_at", ""},
-	{cql2.Queryable{Name: "updated_at", Type: cql2.Timestamp, Description: "Last change to the record"}, "e.updated_at", ""},
-	{cql2.Queryable{Name: "fatalities", Type: cql2.Integer, Description: "Number killed; null means unknown, which is not 0"}, "e.fatalities", ""},
-	{cql2.Queryable{Name: "civilian_fatalities", Type: cql2.Integer, Description: "Civilians killed; null means unknown, which is not 0"}, "e.civilian_fatalities", ""},
-	{cql2.Queryable{Name: "actor", Type: cql2.String, Description: "Name of an actor linked to the event; matches when any of its actors matches. IS NULL selects events with no actors"}, "cql_a.name", actorsVia},
-	{cql2.Queryable{Name: "geometry", Type: cql2.Geometry, Description: "Where it happened (WGS 84); an area for imprecise locations"}, "e.geom", ""},
-}
+// queryables is the one allow-list of filter properties: the queryable
+// rows of eventmap.Properties, and actor and geometry, which are not
+// columns. visibility, deleted_at and the bookkeeping columns are
+// deliberately absent: a filter must not be able to probe for what a
+// caller may not see.
+var queryables = append(propertyQueryables(),
+	queryable{cql2.Queryable{Name: "actor", Type: cql2.String, Description: "Name of an actor linked to the event; matches when any of its actors matches. IS NULL selects events with no actors"}, "cql_a.name", actorsVia},
+	queryable{cql2.Queryable{Name: "geometry", Type: cql2.Geometry, Description: "Where it happened (WGS 84); an area for imprecise locations"}, "e.geom", ""},
+)
 
 // Queryables is the allow-list handed to cql2.ParseText/ParseJSON and
 // published as the collection's queryables document.

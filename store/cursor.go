@@ -26,18 +26,10 @@ const (
 	kindText
 )
 
-// sortKeys is the allow-list of sortby names. These column expressions are
-// the only identifiers that ever reach ORDER BY or a keyset condition.
-var sortKeys = map[string]sortKey{
-	"occurred_at":         {col: "e.occurred_at", kind: kindTime},
-	"updated_at":          {col: "e.updated_at", kind: kindTime},
-	"fatalities":          {col: "e.fatalities", kind: kindInt, nullable: true},
-	"civilian_fatalities": {col: "e.civilian_fatalities", kind: kindInt, nullable: true},
-	"title":               {col: "e.title", kind: kindText},
-	"type":                {col: "e.type", kind: kindText},
-	"country":             {col: "e.country", kind: kindText},
-	"status":              {col: "e.status", kind: kindText},
-}
+// sortKeys is the allow-list of sortby names: the sortable rows of
+// eventmap.Properties. These column expressions are the only identifiers
+// that ever reach ORDER BY or a keyset condition.
+var sortKeys = propertySortKeys()
 
 // SortKeys lists the names sortby accepts.
 func SortKeys() []string {

@@ -13,62 +13,33 @@ import (
 	"eventmap/geo"
 )
 
-// featureSQL builds one event, aliased e, as a GeoJSON Feature inside
-// PostgreSQL, in CRS84. Coordinates keep 6 decimals (about 0.1 m), polygons
+// featureSQLIn builds one event, aliased e, as a GeoJSON Feature inside
+// PostgreSQL, with the geometry written by geom, one of the expressions
+// geometrySQL returns. Coordinates keep 6 decimals (about 0.1 m), polygons
 // are forced counter-clockwise as RFC 7946 asks, and no "crs" member is
 // written. The same expression produces list pages, single items and
-// revision snapshots, so all three always agree; snapshots always use this
-// CRS84 form, whatever CRS a reader asks for.
-const featureSQL = featureSQLHead + geometryCRS84 + featureSQLProps + actorsOfEvent + featureSQLSources + sourcesOfEvent + featureSQLTail
-
-// featureSQLIn is featureSQL with the geometry written by geom, one of
-// the expressions geometrySQL returns.
+// revision snapshots, so all three always agree; snapshots always use the
+// CRS84 form, featureSQLIn(geometryCRS84), whatever CRS a reader asks for.
 func featureSQLIn(geom string) string {
 	return featureSQLWith(geom, actorsOfEvent, sourcesOfEvent)
 }
 
-// featureSQLWith is featureSQL with the geometry, actors and sources taken
+// featureSQLWith is featureSQLIn with the geometry, actors and sources taken
 // from the given expressions. Statements that build many Features at once
 // (a bulk import's revisions) aggregate the links of all their events in
 // one pass with actorsAgg and sourcesAgg and pass the results here; a
-// subquery per event would probe the link tables once per row.
+// subquery per event would probe the link tables once per row. The
+// properties are those of eventmap.Properties, in its order.
 func featureSQLWith(geom, actors, sources string) string {
-	return featureSQLHead + geom + featureSQLProps + actors + featureSQLSources + sources + featureSQLTail
-}
-
-const featureSQLHead = `json_build_object(
+	return `json_build_object(
 	'type', 'Feature',
 	'id', e.id,
-	'geometry', `
-
-const featureSQLProps = `,
+	'geometry', ` + geom + `,
 	'properties', json_build_object(
-		'type', e.type,
-		'title', e.title,
-		'summary', e.summary,
-		'occurred_at', e.occurred_at,
-		'time_precision', e.time_precision,
-		'place', e.place,
-		'admin1', e.admin1,
-		'country', e.country,
-		'geo_precision', e.geo_precision,
-		'fatalities', e.fatalities,
-		'civilian_fatalities', e.civilian_fatalities,
-		'status', e.status,
-		'visibility', e.visibility,
-		'tags', to_json(e.tags),
-		'actors', `
-
-const featureSQLSources = `,
-		'sources', `
-
-const featureSQLTail = `,
-		'external_id', e.external_id,
-		'extra', e.properties,
-		'version', e.version,
-		'updated_at', e.updated_at
+		` + featurePropsSQL(actors, sources) + `
 	)
 )`
+}
 
 // asJSONB is a json-building expression written with the jsonb functions
 // instead: the same document, made directly in the form revisions store,

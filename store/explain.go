@@ -47,7 +47,7 @@ func (db *DB) ExplainItems(ctx context.Context, f EventFilter, p Page) (string, 
 func BaselineItemsSQL() string {
 	return `SELECT json_build_object('type', 'FeatureCollection',
 		'features', COALESCE(json_agg(p.feature), '[]'::json), 'numberReturned', count(*))::text
-	FROM (SELECT ` + featureSQL + ` AS feature
+	FROM (SELECT ` + featureSQLIn(geometryCRS84) + ` AS feature
 	      FROM events e
 	      WHERE e.deleted_at IS NULL AND e.visibility = 'public'
 	        AND ST_Intersects(e.geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))

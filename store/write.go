@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -39,6 +41,40 @@ type Written struct {
 	Feature []byte
 }
 
+// insertEventSQL and updateEventSQL write every property column of
+// writtenProperties, whose values follow the fixed arguments. The geometry
+// is tested with ST_IsValid in the WHERE clause (see invalidGeometry).
+func insertEventSQL() string {
+	return `
+		INSERT INTO events (id, geom, created_at, updated_at, ` + writtenColumns("") + `)
+		SELECT COALESCE($1::uuid, gen_random_uuid()), v.g, COALESCE($3, now()), COALESCE($3, now()), ` + placeholders(4, len(writtenProperties)) + `
+		FROM (SELECT ST_GeomFromWKB($2, 4326) AS g) v
+		WHERE ST_IsValid(v.g)
+		RETURNING id, version`
+}
+
+func updateEventSQL() string {
+	sets := make([]string, len(writtenProperties))
+	for i, p := range writtenProperties {
+		sets[i] = p.Column + " = $" + strconv.Itoa(5+i)
+	}
+	return `
+		UPDATE events SET geom = v.g, version = version + 1, updated_at = COALESCE($4, now()),
+			` + strings.Join(sets, ", ") + `
+		FROM (SELECT ST_GeomFromWKB($3, 4326) AS g) v
+		WHERE id = $1 AND version = $2 AND deleted_at IS NULL AND ST_IsValid(v.g)
+		RETURNING version`
+}
+
+// placeholders is "$from, $from+1, ...", n of them.
+func placeholders(from, n int) string {
+	ps := make([]string, n)
+	for i := range ps {
+		ps[i] = "$" + strconv.Itoa(from+i)
+	}
+	return strings.Join(ps, ", ")
+}
+
 // CreateEvent inserts ev (with ev.ID when set, else a new id) with its
 // actors and sources and appends its first revision.
 func (tx *Tx) CreateEvent(ctx context.Context, ev *eventmap.Event, rev eventmap.Revision) (Written, error) {
@@ -48,20 +84,9 @@ func (tx *Tx) CreateEvent(ctx context.Context, ev *eventmap.Event, rev eventmap.
 	if ev.ID != "" {
 		evID = sql.NullString{String: ev.ID, Valid: true}
 	}
-	err := tx.tx.QueryRowContext(ctx, `
-		INSERT INTO events (id, type, title, summary, occurred_at, time_precision, geom, geo_precision,
-			place, admin1, country, fatalities, civilian_fatalities, status, visibility, tags,
-			created_at, updated_at, external_id, properties)
-		SELECT COALESCE($1::uuid, gen_random_uuid()), $2, $3, $4, $5, $6, v.g, $8,
-			$9, $10, $11, $12, $13, $14, $15, $16,
-			COALESCE($17, now()), COALESCE($17, now()), NULLIF($18, ''), $19
-		FROM (SELECT ST_GeomFromWKB($7, 4326) AS g) v
-		WHERE ST_IsValid(v.g)
-		RETURNING id, version`,
-		evID, ev.Type, ev.Title, ev.Summary, ev.OccurredAt, ev.TimePrecision, wkb.Value(ev.Geometry), ev.GeoPrecision,
-		ev.Place, ev.Admin1, ev.Country, ev.Fatalities, ev.CivilianFatalities, ev.Status, ev.Visibility, pq.Array(nonNil(ev.Tags)),
-		nullTime(rev.RecordedAt), ev.ExternalID, extraJSON(ev.Extra),
-	).Scan(&id, &version)
+	// $1 id, $2 geometry, $3 time, then the properties in table order.
+	args := append([]any{evID, wkb.Value(ev.Geometry), nullTime(rev.RecordedAt)}, writtenValues(ev)...)
+	err := tx.tx.QueryRowContext(ctx, insertEventSQL(), args...).Scan(&id, &version)
 	if errors.Is(err, sql.ErrNoRows) {
 		if err := tx.invalidGeometry(ctx, ev.Geometry); err != nil {
 			return Written{}, err
@@ -83,20 +108,10 @@ func (tx *Tx) CreateEvent(ctx context.Context, ev *eventmap.Event, rev eventmap.
 // racing on the same version cannot both win. It returns the new version.
 func (tx *Tx) UpdateEvent(ctx context.Context, ev *eventmap.Event, ifVersion int64, rev eventmap.Revision) (Written, error) {
 	var version int64
-	err := tx.tx.QueryRowContext(ctx, `
-		UPDATE events SET type = $3, title = $4, summary = $5, occurred_at = $6, time_precision = $7,
-			geom = v.g, geo_precision = $9, place = $10, admin1 = $11, country = $12,
-			fatalities = $13, civilian_fatalities = $14, status = $15, visibility = $16, tags = $17,
-			version = version + 1, updated_at = COALESCE($18, now()),
-			external_id = NULLIF($19, ''), properties = $20
-		FROM (SELECT ST_GeomFromWKB($8, 4326) AS g) v
-		WHERE id = $1 AND version = $2 AND deleted_at IS NULL AND ST_IsValid(v.g)
-		RETURNING version`,
-		ev.ID, ifVersion, ev.Type, ev.Title, ev.Summary, ev.OccurredAt, ev.TimePrecision,
-		wkb.Value(ev.Geometry), ev.GeoPrecision, ev.Place, ev.Admin1, ev.Country,
-		ev.Fatalities, ev.CivilianFatalities, ev.Status, ev.Visibility, pq.Array(nonNil(ev.Tags)),
-		nullTime(rev.RecordedAt), ev.ExternalID, extraJSON(ev.Extra),
-	).Scan(&version)
+	// $1 id, $2 expected version, $3 geometry, $4 time, then the
+	// properties in table order.
+	args := append([]any{ev.ID, ifVersion, wkb.Value(ev.Geometry), nullTime(rev.RecordedAt)}, writtenValues(ev)...)
+	err := tx.tx.QueryRowContext(ctx, updateEventSQL(), args...).Scan(&version)
 	if errors.Is(err, sql.ErrNoRows) {
 		if err := tx.invalidGeometry(ctx, ev.Geometry); err != nil {
 			return Written{}, err
@@ -178,7 +193,7 @@ func (tx *Tx) LockedFeature(ctx context.Context, id string, includeRestricted bo
 	EventFilter{IncludeRestricted: includeRestricted}.apply(&q)
 	q.and("e.id = " + q.arg(id))
 	err = tx.tx.QueryRowContext(ctx, `
-		SELECT `+featureSQL+`::text, e.version FROM events e
+		SELECT `+featureSQLIn(geometryCRS84)+`::text, e.version FROM events e
 		WHERE `+q.whereSQL()+` FOR UPDATE`, q.args...).Scan(&feature, &version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, eventmap.Errorf(eventmap.ENOTFOUND, "no event with id %q", id)
@@ -243,7 +258,7 @@ func (tx *Tx) setLinks(ctx context.Context, id string, ev *eventmap.Event, repla
 func (tx *Tx) appendRevision(ctx context.Context, id, action string, rev eventmap.Revision) ([]byte, error) {
 	var feature []byte
 	err := tx.tx.QueryRowContext(ctx, `
-		WITH f AS (SELECT e.id, e.version, `+featureSQL+` AS feature FROM events e WHERE e.id = $1),
+		WITH f AS (SELECT e.id, e.version, `+featureSQLIn(geometryCRS84)+` AS feature FROM events e WHERE e.id = $1),
 		ins AS (
 			INSERT INTO event_revisions (event_id, version, snapshot, editor, reason, recorded_at, action)
 			SELECT f.id, f.version, f.feature::jsonb, $2, $3, COALESCE($4, now()), $5 FROM f)
