@@ -43,7 +43,7 @@ func TestConfigurationDocMatchesSettings(t *testing.T) {
 		return
 	}
 	t.Errorf("the settings table of %s differs from settings() in config/config.go "+
-		"(- in the page, + made from the code):\n%s\nchange the help text in config/config.go, then regenerate the table with:\n\t%s",
+		"(- in the page, + made from the code):\n%s\nthe table is made from the code: change a setting in config/config.go, not the page, then regenerate the table with:\n\t%s",
 		configDoc, lineDiff(table, want), regenerate)
 }
 
@@ -117,12 +117,12 @@ func lineDiff(a, b string) string {
 		case i < len(x) && j < len(y) && x[i] == y[j]:
 			out.WriteString("  " + x[i] + "\n")
 			i, j = i+1, j+1
-		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
-			out.WriteString("+ " + y[j] + "\n")
-			j++
-		default:
+		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
 			out.WriteString("- " + x[i] + "\n")
 			i++
+		default:
+			out.WriteString("+ " + y[j] + "\n")
+			j++
 		}
 	}
 	return out.String()
