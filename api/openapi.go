@@ -663,7 +663,7 @@ func eventPropertiesSchema() obj {
 	count := func(desc string) obj {
 		return obj{"type": "integer", "minimum": 0, "nullable": true, "description": desc}
 	}
-	return obj{
+	schema := obj{
 		"type":     "object",
 		"required": []string{"type", "title", "occurred_at", "time_precision", "geo_precision", "status", "visibility"},
 		"properties": obj{
@@ -700,6 +700,30 @@ func eventPropertiesSchema() obj {
 			"updated_at": obj{"type": "string", "format": "date-time"},
 		},
 	}
+	// Stand-in until the property table: each property's label, its display
+	// position (OGC API Features Part 5 draft) and whether the map's popup
+	// lists it as a row of facts.
+	for i, p := range []struct {
+		name, title string
+		popup       bool
+	}{
+		{"title", "Title", false}, {"summary", "Summary", false},
+		{"occurred_at", "Date", false}, {"time_precision", "Date precision", false},
+		{"type", "Event type", true}, {"place", "Place", false}, {"admin1", "Province", false},
+		{"country", "Country", false}, {"geo_precision", "Location precision", false},
+		{"fatalities", "Fatalities", true}, {"civilian_fatalities", "Civilian fatalities", true},
+		{"status", "Status", true}, {"actors", "Actors", false}, {"sources", "Sources", false},
+		{"tags", "Tags", false}, {"visibility", "Visibility", false},
+		{"external_id", "External id", false}, {"extra", "Other source fields", false},
+		{"version", "Version", false}, {"updated_at", "Last updated", false},
+	} {
+		prop := schema["properties"].(obj)[p.name].(obj)
+		prop["title"], prop["x-ogc-propertySeq"] = p.title, i+1
+		if p.popup {
+			prop["x-eventmap-popup"] = true
+		}
+	}
+	return schema
 }
 
 // toJSONSchema turns the OpenAPI 3.0 dialect into JSON Schema 2020-12:
