@@ -139,7 +139,7 @@ var (
 // them. Read the Property fields above for what each column means.
 var Properties = []Property{
 	{Name: "type", Title: "Type", Description: "Kind of event", Kind: KindEnum, Column: "type",
-		Required: true, Enum: EventTypes, Queryable: true, Sortable: true, CSV: "type",
+		Required: true, Enum: EventTypes, Queryable: true, Sortable: true, CSV: "type", Popup: true,
 		field: func(ev *Event) any { return &ev.Type }},
 	{Name: "title", Title: "Title", Description: "Short description", Kind: KindText, Column: "title",
 		Required: true, MaxLen: 500, Queryable: true, Sortable: true, CSV: "title",
