@@ -65,6 +65,9 @@ var acledTypes = map[string]map[string]string{
 	"Explosions/Remote violence": {
 		"Air/drone strike": "airstrike", "Shelling/artillery/missile attack": "airstrike",
 		"Remote explosive/landmine/IED": "explosion", "Suicide bomb": "explosion", "Grenade": "explosion",
+		// Delivered by air, artillery or by hand: the sub-event type does
+		// not say which, so none of our types would be honest.
+		"Chemical weapon": "other",
 	},
 	"Violence against civilians": {
 		"Attack": "raid", "Abduction/forced disappearance": "arrest", "Sexual violence": "other",

@@ -312,6 +312,7 @@ func TestACLEDEventTypes(t *testing.T) {
 		{"Explosions/Remote violence", "Remote explosive/landmine/IED", "explosion"},
 		{"Explosions/Remote violence", "Suicide bomb", "explosion"},
 		{"Explosions/Remote violence", "Grenade", "explosion"},
+		{"Explosions/Remote violence", "Chemical weapon", "other"},
 		{"Violence against civilians", "Attack", "raid"},
 		{"Violence against civilians", "Abduction/forced disappearance", "arrest"},
 		{"Violence against civilians", "Sexual violence", "other"},
