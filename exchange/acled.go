@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
@@ -316,9 +317,7 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 		if where != "" {
 			ev.Title += " in " + where
 		}
-		if len(ev.Title) > 500 {
-			ev.Title = ev.Title[:500]
-		}
+		ev.Title = cutUTF8(ev.Title, 500)
 	}
 
 	// Where: our WKT (areas), else the ACLED point.
@@ -536,7 +535,19 @@ func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + "..."
+	return cutUTF8(s, n) + "..."
+}
+
+// cutUTF8 is s cut to at most n bytes, never inside a character: half a
+// character is invalid UTF-8, which PostgreSQL refuses as text.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // bomSkipper drops a UTF-8 byte order mark at the start, which Excel

@@ -488,11 +488,24 @@ func TestACLEDTitle(t *testing.T) {
 			}
 		})
 	}
-	ev := mustRead(t, map[string]string{"location": strings.Repeat("x", 600)})
-	if got := len(ev.Title); got != 500 {
-		t.Errorf("title of a 600-character location is %d bytes, want cut to 500", got)
+	long := []struct {
+		name, location string
+		wantLen        int
+	}{
+		{"ascii", strings.Repeat("x", 600), 500},
+		// "Armed clash in " is 15 bytes, each letter 2: byte 500 falls
+		// inside one, which PostgreSQL would refuse as text.
+		{"arabic", strings.Repeat("د", 300), 499},
 	}
-	if !utf8.ValidString(ev.Title) {
-		t.Errorf("title cut inside a character")
+	for _, tt := range long {
+		t.Run("long "+tt.name, func(t *testing.T) {
+			ev := mustRead(t, map[string]string{"location": tt.location})
+			if got, want := len(ev.Title), tt.wantLen; got != want {
+				t.Errorf("title of a %d-byte location is %d bytes, want %d", len(tt.location), got, want)
+			}
+			if !utf8.ValidString(ev.Title) {
+				t.Errorf("title %q cut inside a character", ev.Title[len(ev.Title)-3:])
+			}
+		})
 	}
 }
