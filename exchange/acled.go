@@ -211,6 +211,18 @@ func (c *csvReader) Next() (Row, error) {
 	// panics (found by FuzzReadACLEDCSV).
 	line, _ := c.cr.FieldPos(0)
 	c.n++
+	// A file saved in another encoding (a spreadsheet's Windows-1252
+	// "CSV") would reach PostgreSQL as invalid UTF-8, which it refuses
+	// for the whole import: it is this row's error instead.
+	if slices.ContainsFunc(rec, func(f string) bool { return !utf8.ValidString(f) }) {
+		var enc []eventmap.FieldError
+		for _, col := range sortedKeys(c.cols) {
+			if !utf8.ValidString(rec[c.cols[col]]) {
+				enc = append(enc, eventmap.FieldError{Field: col, Rule: "must be UTF-8 text: the file looks saved in another encoding (save it as \"CSV UTF-8\")"})
+			}
+		}
+		return Row{Line: line, Errors: enc}, nil
+	}
 	get := func(col string) string {
 		if i, ok := c.cols[col]; ok {
 			return strings.TrimSpace(rec[i])

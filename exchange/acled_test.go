@@ -509,3 +509,45 @@ func TestACLEDTitle(t *testing.T) {
 		})
 	}
 }
+
+// A CSV saved in another encoding (a spreadsheet's Windows-1252 "CSV")
+// is refused row by row, naming the column, before PostgreSQL would
+// refuse its bytes for the whole import.
+func TestACLEDReaderRefusesOtherEncodings(t *testing.T) {
+	const header = "event_id_cnty,event_date,time_precision,event_type,sub_event_type,latitude,longitude,geo_precision,fatalities,iso,location,notes\n"
+	tests := []struct {
+		name, row string
+		field     string // "" when the row is accepted
+	}{
+		{"utf-8", "CIV1,2025-10-19,1,Battles,Armed clash,5.35,-4.02,1,0,384,Abidjan \u00e9cole,\n", ""},
+		{"latin-1 location", "CIV1,2025-10-19,1,Battles,Armed clash,5.35,-4.02,1,0,384,Abidjan \xe9cole,\n", "location"},
+		{"latin-1 notes", "CIV1,2025-10-19,1,Battles,Armed clash,5.35,-4.02,1,0,384,Abidjan,caf\xe9\n", "notes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := NewReader(strings.NewReader(header+tt.row), CSV)
+			if err != nil {
+				t.Fatal(err)
+			}
+			row, err := r.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.field == "" {
+				if row.Event == nil {
+					t.Fatalf("rejected: %+v", row.Errors)
+				}
+				return
+			}
+			if row.Event != nil {
+				t.Fatalf("accepted with %s %q, want refused", tt.field, row.Event.Place+row.Event.Summary)
+			}
+			if len(row.Errors) != 1 || row.Errors[0].Field != tt.field || !strings.Contains(row.Errors[0].Rule, "UTF-8") {
+				t.Errorf("errors %+v, want one on %s saying UTF-8", row.Errors, tt.field)
+			}
+			if got, want := row.Line, 2; got != want {
+				t.Errorf("line %d, want %d", got, want)
+			}
+		})
+	}
+}
