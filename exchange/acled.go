@@ -296,8 +296,11 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 		switch {
 		case err != nil:
 			bad("occurred_at", "must be an RFC 3339 date-time with a time zone, got %q", at)
-		case dateOK && !sameDay(t.UTC(), day):
-			bad("event_date", "is %s but occurred_at is on %s: change both, or empty occurred_at", day.Format("2006-01-02"), t.UTC().Format("2006-01-02"))
+		// event_date is the day where the event happened, as ACLED's are:
+		// the day in occurred_at's own offset (02:00 in Damascus on the
+		// 19th is the 18th in UTC). Our exports write both in UTC.
+		case dateOK && !sameDay(t, day):
+			bad("event_date", "is %s but occurred_at is on %s: change both, or empty occurred_at", day.Format("2006-01-02"), t.Format("2006-01-02"))
 		default:
 			ev.OccurredAt = t.UTC()
 		}

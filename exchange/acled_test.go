@@ -215,6 +215,9 @@ func TestACLEDOccurredAt(t *testing.T) {
 		{"2025-10-19", "2025-10-19T00:00:00Z", "2025-10-19T00:00:00Z"},
 		{"2025-10-19", "2025-10-19T23:59:59.5Z", "2025-10-19T23:59:59.5Z"},
 		{"19 October 2025", "2025-10-19t03:00:00+03:00", "2025-10-19T00:00:00Z"}, // lower-case t and an offset
+		// 02:00 in Damascus is the day before in UTC: event_date is the
+		// local day, as ACLED's are.
+		{"2025-10-19", "2025-10-19T02:00:00+03:00", "2025-10-18T23:00:00Z"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.at, func(t *testing.T) {
@@ -225,6 +228,9 @@ func TestACLEDOccurredAt(t *testing.T) {
 		})
 	}
 	mustReject(t, map[string]string{"event_date": "2025-10-19", "occurred_at": "2025-10-20T00:00:00Z"}, "event_date", "occurred_at is on 2025-10-20")
+	// The day of occurred_at where it was written, not in UTC.
+	mustReject(t, map[string]string{"event_date": "2025-10-19", "occurred_at": "2025-10-20T02:00:00+03:00"}, "event_date", "occurred_at is on 2025-10-20")
+	mustReject(t, map[string]string{"event_date": "2025-10-19", "occurred_at": "2025-10-18T23:00:00-03:00"}, "event_date", "occurred_at is on 2025-10-18")
 	mustReject(t, map[string]string{"occurred_at": "2025-10-19 03:00"}, "occurred_at", "RFC 3339")
 }
 
