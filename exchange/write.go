@@ -196,7 +196,14 @@ func (f *ServedFeature) record(rec []string) error {
 		}
 		return def
 	}
+	// ACLED's own columns, kept from an import, go back as they came
+	// unless the event was since edited to say otherwise: a stale pair
+	// would be counted as the old type by ACLED scripts, and a stale iso
+	// would move the event back to the old country on re-import.
 	acled := toACLED[p.Type]
+	if et, st := p.Extra["event_type"], p.Extra["sub_event_type"]; et != "" && acledType(et, st) == p.Type {
+		acled = [3]string{kept("disorder_type", acled[0]), et, st}
+	}
 	var actor1, assoc1, actor2, assoc2 []string
 	for _, a := range p.Actors {
 		switch a.Role {
@@ -217,9 +224,12 @@ func (f *ServedFeature) record(rec []string) error {
 		}
 	}
 	c, _ := byAlpha3[p.Country]
-	iso := ""
+	iso, countryName := "", c.name
 	if c.alpha3 != "" {
 		iso = strconv.Itoa(c.numeric)
+	}
+	if !movedFromKeptCountry(p.Country, p.Extra) {
+		iso, countryName = kept("iso", iso), kept("country", countryName)
 	}
 	var publishers, urls, actors []string
 	for _, s := range p.Sources {
@@ -256,9 +266,9 @@ func (f *ServedFeature) record(rec []string) error {
 		"event_date":          occurred.Format("2006-01-02"),
 		"year":                strconv.Itoa(occurred.Year()),
 		"time_precision":      orDefault(codeOf(timePrecisionCode, p.TimePrecision), "1"),
-		"disorder_type":       kept("disorder_type", acled[0]),
-		"event_type":          kept("event_type", acled[1]),
-		"sub_event_type":      kept("sub_event_type", acled[2]),
+		"disorder_type":       acled[0],
+		"event_type":          acled[1],
+		"sub_event_type":      acled[2],
 		"actor1":              strings.Join(actor1, "; "),
 		"assoc_actor_1":       strings.Join(assoc1, "; "),
 		"inter1":              kept("inter1", ""),
@@ -267,9 +277,9 @@ func (f *ServedFeature) record(rec []string) error {
 		"inter2":              kept("inter2", ""),
 		"interaction":         kept("interaction", ""),
 		"civilian_targeting":  kept("civilian_targeting", ""),
-		"iso":                 kept("iso", iso),
+		"iso":                 iso,
 		"region":              kept("region", ""),
-		"country":             kept("country", c.name),
+		"country":             countryName,
 		"admin1":              p.Admin1,
 		"admin2":              kept("admin2", ""),
 		"admin3":              kept("admin3", ""),
@@ -302,6 +312,35 @@ func (f *ServedFeature) record(rec []string) error {
 		rec[i] = vals[col]
 	}
 	return nil
+}
+
+// acledType is our type for ACLED's event and sub-event type, as the
+// reader maps them; "" for a pair ACLED does not have.
+func acledType(eventType, subEventType string) string {
+	subs, ok := acledTypes[eventType]
+	if !ok {
+		return ""
+	}
+	if subEventType == "" {
+		return "other"
+	}
+	return subs[subEventType]
+}
+
+// movedFromKeptCountry tells whether the event is no longer in the country
+// its kept ACLED iso (else country name) says. A name we do not know
+// cannot tell, and is kept.
+func movedFromKeptCountry(alpha3 string, extra map[string]string) bool {
+	if v, ok := extra["iso"]; ok {
+		n, err := strconv.Atoi(v)
+		c, known := byNumeric[n]
+		return err != nil || !known || c.alpha3 != alpha3
+	}
+	if v, ok := extra["country"]; ok {
+		c, known := byName[strings.ToLower(v)]
+		return known && c.alpha3 != alpha3
+	}
+	return false
 }
 
 // Position is the point itself, or the centroid of a line or area, so

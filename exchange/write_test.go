@@ -387,3 +387,52 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// An ACLED event corrected here (moved to Iraq, retyped an airstrike)
+// keeps ACLED's original columns in extra. The export must say what the
+// event is now: an ACLED script would count the old type, and a re-import
+// of the export would move the event back to the old country.
+func TestCSVRowOfEditedACLEDEvent(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(servedFeatures(t)[2], &doc); err != nil {
+		t.Fatal(err)
+	}
+	props := doc["properties"].(map[string]any)
+	extra := props["extra"].(map[string]any)
+	// As imported from ACLED: a battle in Syria.
+	extra["event_type"], extra["sub_event_type"], extra["iso"], extra["country"] = "Battles", "Armed clash", "760", "Syria"
+	props["country"], props["type"] = "IRQ", "airstrike"
+	edited, _ := json.Marshal(doc)
+
+	row := rowOf(t, edited)
+	want := map[string]string{
+		"iso": "368", "country": "Iraq",
+		"disorder_type": "Political violence", "event_type": "Explosions/Remote violence", "sub_event_type": "Air/drone strike",
+	}
+	for _, col := range slices.Sorted(maps.Keys(want)) {
+		if got, want := row[col], want[col]; got != want {
+			t.Errorf("%s %q, want %q", col, got, want)
+		}
+	}
+	ev := readBack(t, edited)
+	if got, want := ev.Country, "IRQ"; got != want {
+		t.Errorf("re-imported in %s, want %s", got, want)
+	}
+
+	// Unedited, ACLED's own columns come back as they were, even where
+	// ours would say it otherwise (Violence against civilians/Attack is
+	// our raid; ACLED's name for the country is kept).
+	extra["event_type"], extra["sub_event_type"], extra["disorder_type"] = "Violence against civilians", "Attack", "Political violence"
+	extra["iso"], extra["country"] = "384", "Ivory Coast"
+	props["country"], props["type"] = "CIV", "raid"
+	kept, _ := json.Marshal(doc)
+	row = rowOf(t, kept)
+	want = map[string]string{
+		"iso": "384", "country": "Ivory Coast", "event_type": "Violence against civilians", "sub_event_type": "Attack",
+	}
+	for _, col := range slices.Sorted(maps.Keys(want)) {
+		if got, want := row[col], want[col]; got != want {
+			t.Errorf("unedited: %s %q, want %q", col, got, want)
+		}
+	}
+}
