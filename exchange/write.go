@@ -346,8 +346,47 @@ func movedFromKeptCountry(alpha3 string, extra map[string]string) bool {
 // Position is the point itself, or the centroid of a line or area, so
 // that tools reading only latitude/longitude can place every row.
 func Position(g orb.Geometry) orb.Point {
-	if p, ok := g.(orb.Point); ok {
-		return p
+	switch g := g.(type) {
+	case orb.Point:
+		return g
+	case orb.Collection:
+		// orb weighs a collection's parts by area, which points and lines
+		// lack: a collection of them would sit at 0, 0. Its parts of the
+		// highest dimension, as one multi-geometry, have a centroid.
+		var points orb.MultiPoint
+		var lines orb.MultiLineString
+		var areas orb.MultiPolygon
+		var flatten func(orb.Collection)
+		flatten = func(c orb.Collection) {
+			for _, part := range c {
+				switch part := part.(type) {
+				case orb.Point:
+					points = append(points, part)
+				case orb.MultiPoint:
+					points = append(points, part...)
+				case orb.LineString:
+					lines = append(lines, part)
+				case orb.MultiLineString:
+					lines = append(lines, part...)
+				case orb.Polygon:
+					areas = append(areas, part)
+				case orb.MultiPolygon:
+					areas = append(areas, part...)
+				case orb.Collection:
+					flatten(part)
+				}
+			}
+		}
+		flatten(g)
+		switch {
+		case len(areas) > 0:
+			return Position(areas)
+		case len(lines) > 0:
+			return Position(lines)
+		case len(points) > 0:
+			return Position(points)
+		}
+		return orb.Point{}
 	}
 	p, _ := planar.CentroidArea(g)
 	return p

@@ -436,3 +436,33 @@ func TestCSVRowOfEditedACLEDEvent(t *testing.T) {
 		}
 	}
 }
+
+// latitude/longitude place every row for tools that read only them: a
+// point, or the middle of a line, area or collection.
+func TestPosition(t *testing.T) {
+	tests := []struct {
+		name string
+		g    orb.Geometry
+		want orb.Point
+	}{
+		{"point", orb.Point{36.6939, 33.6439}, orb.Point{36.6939, 33.6439}},
+		{"polygon", orb.Polygon{{{35.8, 32.3}, {37.2, 32.3}, {37.2, 33.3}, {35.8, 33.3}, {35.8, 32.3}}}, orb.Point{36.5, 32.8}},
+		{"line", orb.LineString{{35.8, 32.3}, {37.2, 32.3}}, orb.Point{36.5, 32.3}},
+		{"multipoint", orb.MultiPoint{{36, 32}, {37, 34}}, orb.Point{36.5, 33}},
+		// orb's own centroid weighs a collection's parts by area, which
+		// points and lines lack: these came out at 0, 0, off West Africa.
+		{"collection of a point", orb.Collection{orb.Point{36.6939, 33.6439}}, orb.Point{36.6939, 33.6439}},
+		{"collection of points", orb.Collection{orb.Point{36, 32}, orb.Point{37, 34}}, orb.Point{36.5, 33}},
+		{"collection of a point and a line", orb.Collection{orb.Point{30, 30}, orb.LineString{{35.8, 32.3}, {37.2, 32.3}}}, orb.Point{36.5, 32.3}},
+		{"collection with an area", orb.Collection{orb.Point{30, 30}, orb.Polygon{{{35.8, 32.3}, {37.2, 32.3}, {37.2, 33.3}, {35.8, 33.3}, {35.8, 32.3}}}}, orb.Point{36.5, 32.8}},
+		{"nested collection", orb.Collection{orb.Collection{orb.Point{36, 32}}, orb.Point{37, 34}}, orb.Point{36.5, 33}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Position(tt.g)
+			if Coord(got[0]) != Coord(tt.want[0]) || Coord(got[1]) != Coord(tt.want[1]) {
+				t.Errorf("Position = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
