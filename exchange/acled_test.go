@@ -150,32 +150,6 @@ func TestACLEDGeoPrecision(t *testing.T) {
 	}
 }
 
-// The precision codes written for an event are the ones read back.
-func TestPrecisionCodesBothWays(t *testing.T) {
-	for code, name := range timePrecisionCode {
-		if got := codeOf(timePrecisionCode, name); got != code {
-			t.Errorf("time precision %s written as %q, read from %q", name, got, code)
-		}
-	}
-	for code, name := range geoPrecisionCode {
-		if got := codeOf(geoPrecisionCode, name); got != code {
-			t.Errorf("geo precision %s written as %q, read from %q", name, got, code)
-		}
-	}
-	// Every precision of ours has an ACLED code, except exact time, which
-	// ACLED cannot say (the writer puts 1, day, and occurred_precision).
-	for _, p := range eventmap.TimePrecisions {
-		if got := codeOf(timePrecisionCode, p); (got == "") != (p == "exact") {
-			t.Errorf("time precision %s has ACLED code %q", p, got)
-		}
-	}
-	for _, p := range eventmap.GeoPrecisions {
-		if codeOf(geoPrecisionCode, p) == "" {
-			t.Errorf("geo precision %s has no ACLED code: its rows could not be re-imported", p)
-		}
-	}
-}
-
 func TestACLEDDates(t *testing.T) {
 	tests := []struct{ date, want string }{
 		{"2025-10-19", "2025-10-19"},        // ACLED's API
