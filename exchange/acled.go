@@ -211,18 +211,6 @@ func (c *csvReader) Next() (Row, error) {
 	// panics (found by FuzzReadACLEDCSV).
 	line, _ := c.cr.FieldPos(0)
 	c.n++
-	// A file saved in another encoding (a spreadsheet's Windows-1252
-	// "CSV") would reach PostgreSQL as invalid UTF-8, which it refuses
-	// for the whole import: it is this row's error instead.
-	if slices.ContainsFunc(rec, func(f string) bool { return !utf8.ValidString(f) }) {
-		var enc []eventmap.FieldError
-		for _, col := range sortedKeys(c.cols) {
-			if !utf8.ValidString(rec[c.cols[col]]) {
-				enc = append(enc, eventmap.FieldError{Field: col, Rule: "must be UTF-8 text: the file looks saved in another encoding (save it as \"CSV UTF-8\")"})
-			}
-		}
-		return Row{Line: line, Errors: enc}, nil
-	}
 	get := func(col string) string {
 		if i, ok := c.cols[col]; ok {
 			return strings.TrimSpace(rec[i])
@@ -239,6 +227,19 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 	var errs []eventmap.FieldError
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, eventmap.FieldError{Field: field, Rule: fmt.Sprintf(format, args...)})
+	}
+	// A file saved in another encoding (a spreadsheet's Windows-1252
+	// "CSV") would reach PostgreSQL as invalid UTF-8, which it refuses
+	// for the whole import: it is this row's error instead.
+	for col := range cols {
+		if !utf8.ValidString(get(col)) {
+			for _, col := range sortedKeys(cols) {
+				if !utf8.ValidString(get(col)) {
+					bad(col, "must be UTF-8 text: the file looks saved in another encoding (save it as \"CSV UTF-8\")")
+				}
+			}
+			return nil, errs
+		}
 	}
 	ev := &eventmap.Event{
 		ID:         get("id"),
