@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
@@ -72,6 +73,9 @@ var acledTypes = map[string]map[string]string{
 	"Explosions/Remote violence": {
 		"Air/drone strike": "airstrike", "Shelling/artillery/missile attack": "airstrike",
 		"Remote explosive/landmine/IED": "explosion", "Suicide bomb": "explosion", "Grenade": "explosion",
+		// Delivered by air, artillery or by hand: the sub-event type does
+		// not say which, so none of our types would be honest.
+		"Chemical weapon": "other",
 	},
 	"Violence against civilians": {
 		"Attack": "raid", "Abduction/forced disappearance": "arrest", "Sexual violence": "other",
@@ -231,6 +235,19 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, eventmap.FieldError{Field: field, Rule: fmt.Sprintf(format, args...)})
 	}
+	// A file saved in another encoding (a spreadsheet's Windows-1252
+	// "CSV") would reach PostgreSQL as invalid UTF-8, which it refuses
+	// for the whole import: it is this row's error instead.
+	for col := range cols {
+		if !utf8.ValidString(get(col)) {
+			for _, col := range sortedKeys(cols) {
+				if !utf8.ValidString(get(col)) {
+					bad(col, "must be UTF-8 text: the file looks saved in another encoding (save it as \"CSV UTF-8\")")
+				}
+			}
+			return nil, errs
+		}
+	}
 	ev := &eventmap.Event{ID: get("id"), Extra: map[string]string{}}
 	// Text and counts held as they are in a column of their own; the
 	// columns ACLED codes (dates, precisions, the country, actors) follow.
@@ -292,8 +309,11 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 		switch {
 		case err != nil:
 			bad("occurred_at", "must be an RFC 3339 date-time with a time zone, got %q", at)
-		case dateOK && !sameDay(t.UTC(), day):
-			bad("event_date", "is %s but occurred_at is on %s: change both, or empty occurred_at", day.Format("2006-01-02"), t.UTC().Format("2006-01-02"))
+		// event_date is the day where the event happened, as ACLED's are:
+		// the day in occurred_at's own offset (02:00 in Damascus on the
+		// 19th is the 18th in UTC). Our exports write both in UTC.
+		case dateOK && !sameDay(t, day):
+			bad("event_date", "is %s but occurred_at is on %s: change both, or empty occurred_at", day.Format("2006-01-02"), t.Format("2006-01-02"))
 		default:
 			ev.OccurredAt = t.UTC()
 		}
@@ -323,9 +343,7 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 		if where != "" {
 			ev.Title += " in " + where
 		}
-		if len(ev.Title) > 500 {
-			ev.Title = ev.Title[:500]
-		}
+		ev.Title = cutUTF8(ev.Title, 500)
 	}
 
 	// Where: our WKT (areas), else the ACLED point.
@@ -540,7 +558,19 @@ func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + "..."
+	return cutUTF8(s, n) + "..."
+}
+
+// cutUTF8 is s cut to at most n bytes, never inside a character: half a
+// character is invalid UTF-8, which PostgreSQL refuses as text.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // bomSkipper drops a UTF-8 byte order mark at the start, which Excel

@@ -2,6 +2,10 @@ package exchange
 
 import "strings"
 
+// countries.go is generated from Debian's iso-codes; the names ACLED spells
+// otherwise are the hand-written aliases in init below.
+//go:generate go run ./internal/gencountries -out countries.go
+
 type country struct {
 	alpha3  string
 	numeric int

@@ -1,6 +1,8 @@
 package exchange_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -29,6 +31,7 @@ func FuzzReadACLEDCSV(f *testing.F) {
 		`X3,2025-02-30,2025,9,,Riots,Nope,,,,,,,,,999,,,,,,,95,200,4,,,,-1,,`,
 		`X4,2025-10-19,2025,1,,Battles,Armed clash,\x00,,,,,,,,760,,,,,,,33.6,36.6,1,,,,1e9,,`,
 		`"unclosed,2025-10-19`,
+		`X5,2025-10-19,2025,1,,Battles,Armed clash,A,,,B,,,,,384,,,,,,Abidjan ` + "\xe9" + `cole,5.3,-4.0,1,,,,0,,`,
 		``,
 	} {
 		f.Add(header + "\n" + row + "\n")
@@ -63,6 +66,15 @@ func FuzzReadACLEDCSV(f *testing.F) {
 			}
 			if row.Event.Geometry == nil {
 				t.Fatalf("line %d accepted without a geometry", row.Line)
+			}
+			// PostgreSQL refuses invalid UTF-8 text for the whole import;
+			// encoding/json writes such bytes as \ufffd escapes.
+			b, err := json.Marshal(row.Event)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(b, []byte(`\ufffd`)) {
+				t.Fatalf("line %d accepted with text that is not UTF-8", row.Line)
 			}
 		}
 	})

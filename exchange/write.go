@@ -169,7 +169,14 @@ func record(ev *eventmap.Event, rec []string) error {
 		}
 		return def
 	}
+	// ACLED's own columns, kept from an import, go back as they came
+	// unless the event was since edited to say otherwise: a stale pair
+	// would be counted as the old type by ACLED scripts, and a stale iso
+	// would move the event back to the old country on re-import.
 	acled := toACLED[ev.Type]
+	if et, st := ev.Extra["event_type"], ev.Extra["sub_event_type"]; et != "" && acledType(et, st) == ev.Type {
+		acled = [3]string{kept("disorder_type", acled[0]), et, st}
+	}
 	var actor1, assoc1, actor2, assoc2 []string
 	for _, a := range ev.Actors {
 		switch a.Role {
@@ -190,9 +197,12 @@ func record(ev *eventmap.Event, rec []string) error {
 		}
 	}
 	c := byAlpha3[ev.Country]
-	iso := ""
+	iso, countryName := "", c.name
 	if c.alpha3 != "" {
 		iso = strconv.Itoa(c.numeric)
+	}
+	if !movedFromKeptCountry(ev.Country, ev.Extra) {
+		iso, countryName = kept("iso", iso), kept("country", countryName)
 	}
 	var publishers []string
 	for _, s := range ev.Sources {
@@ -220,9 +230,9 @@ func record(ev *eventmap.Event, rec []string) error {
 		"event_date":         occurred.Format("2006-01-02"),
 		"year":               strconv.Itoa(occurred.Year()),
 		"time_precision":     orDefault(codeOf(timePrecisionCode, ev.TimePrecision), "1"),
-		"disorder_type":      kept("disorder_type", acled[0]),
-		"event_type":         kept("event_type", acled[1]),
-		"sub_event_type":     kept("sub_event_type", acled[2]),
+		"disorder_type":      acled[0],
+		"event_type":         acled[1],
+		"sub_event_type":     acled[2],
 		"actor1":             strings.Join(actor1, "; "),
 		"assoc_actor_1":      strings.Join(assoc1, "; "),
 		"inter1":             kept("inter1", ""),
@@ -231,9 +241,9 @@ func record(ev *eventmap.Event, rec []string) error {
 		"inter2":             kept("inter2", ""),
 		"interaction":        kept("interaction", ""),
 		"civilian_targeting": kept("civilian_targeting", ""),
-		"iso":                kept("iso", iso),
+		"iso":                iso,
 		"region":             kept("region", ""),
-		"country":            kept("country", c.name),
+		"country":            countryName,
 		"admin2":             kept("admin2", ""),
 		"admin3":             kept("admin3", ""),
 		"latitude":           Coord(pos[1]),
@@ -283,11 +293,79 @@ func csvValue(p *eventmap.Property, ev *eventmap.Event) string {
 	return ""
 }
 
+// acledType is our type for ACLED's event and sub-event type, as the
+// reader maps them; "" for a pair ACLED does not have.
+func acledType(eventType, subEventType string) string {
+	subs, ok := acledTypes[eventType]
+	if !ok {
+		return ""
+	}
+	if subEventType == "" {
+		return "other"
+	}
+	return subs[subEventType]
+}
+
+// movedFromKeptCountry tells whether the event is no longer in the country
+// its kept ACLED iso (else country name) says. A name we do not know
+// cannot tell, and is kept.
+func movedFromKeptCountry(alpha3 string, extra map[string]string) bool {
+	if v, ok := extra["iso"]; ok {
+		n, err := strconv.Atoi(v)
+		c, known := byNumeric[n]
+		return err != nil || !known || c.alpha3 != alpha3
+	}
+	if v, ok := extra["country"]; ok {
+		c, known := byName[strings.ToLower(v)]
+		return known && c.alpha3 != alpha3
+	}
+	return false
+}
+
 // Position is the point itself, or the centroid of a line or area, so
 // that tools reading only latitude/longitude can place every row.
 func Position(g orb.Geometry) orb.Point {
-	if p, ok := g.(orb.Point); ok {
-		return p
+	switch g := g.(type) {
+	case orb.Point:
+		return g
+	case orb.Collection:
+		// orb weighs a collection's parts by area, which points and lines
+		// lack: a collection of them would sit at 0, 0. Its parts of the
+		// highest dimension, as one multi-geometry, have a centroid.
+		var points orb.MultiPoint
+		var lines orb.MultiLineString
+		var areas orb.MultiPolygon
+		var flatten func(orb.Collection)
+		flatten = func(c orb.Collection) {
+			for _, part := range c {
+				switch part := part.(type) {
+				case orb.Point:
+					points = append(points, part)
+				case orb.MultiPoint:
+					points = append(points, part...)
+				case orb.LineString:
+					lines = append(lines, part)
+				case orb.MultiLineString:
+					lines = append(lines, part...)
+				case orb.Polygon:
+					areas = append(areas, part)
+				case orb.MultiPolygon:
+					areas = append(areas, part...)
+				case orb.Collection:
+					flatten(part)
+				}
+			}
+		}
+		flatten(g)
+		switch {
+		case len(areas) > 0:
+			return Position(areas)
+		case len(lines) > 0:
+			return Position(lines)
+		case len(points) > 0:
+			return Position(points)
+		}
+		return orb.Point{}
 	}
 	p, _ := planar.CentroidArea(g)
 	return p

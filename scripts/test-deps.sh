@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Install what the end-to-end tests need, only when it is missing:
+# Install what the tests need beyond Go and PostGIS, only when it is missing:
 #   /usr/bin/chromium   from apt (Debian package "chromium"), for e2e/map.spec.mjs
 #   ogrinfo, ogr2ogr    from apt (Debian package "gdal-bin"), for e2e/gdal_test.go
+#   iso_3166-1.json     from apt (Debian package "iso-codes"), for exchange/countries_test.go
+#                       (exchange/countries.go is generated from it)
 #   node_modules/       `npm ci` when missing or older than package-lock.json
 # Idempotent and fast (no network) when everything is already present.
 # Usage: bash scripts/test-deps.sh
@@ -12,6 +14,7 @@ cd "$(dirname "$0")/.."
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v ogrinfo >/dev/null && command -v ogr2ogr >/dev/null || missing+=(gdal-bin)
+[ -f /usr/share/iso-codes/json/iso_3166-1.json ] || missing+=(iso-codes)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "test-deps: installing ${missing[*]} (apt)" >&2
 	sudo=""
