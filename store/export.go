@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"time"
 )
 
@@ -17,8 +18,12 @@ type ExportInfo struct {
 }
 
 // exportBatch is how many Features one FETCH brings: enough to keep the
-// round trips negligible, few enough that memory stays flat.
-const exportBatch = 1000
+// round trips negligible, few enough that memory stays flat. The FETCH
+// asks for it and the loop ends on a batch short of it, so the two cannot
+// disagree (a FETCH of fewer rows than the loop expects would end every
+// export after its first batch). A variable only so tests can make it
+// small.
+var exportBatch = 1000
 
 // ExportEvents streams every event f selects, newest first, as GeoJSON
 // Feature bytes built by PostGIS. It reads one read-only snapshot through
@@ -61,8 +66,11 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, count bool, start
 	if err := start(info); err != nil {
 		return err
 	}
+	// FETCH takes its count as a literal, not as a $n parameter.
+	batch := exportBatch
+	fetch := `FETCH ` + strconv.Itoa(batch) + ` FROM export_events`
 	for {
-		rows, err := tx.QueryContext(ctx, `FETCH 1000 FROM export_events`)
+		rows, err := tx.QueryContext(ctx, fetch)
 		if err != nil {
 			return wrapErr(err, "fetch export")
 		}
@@ -83,7 +91,7 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, count bool, start
 			return wrapErr(err, "fetch export")
 		}
 		rows.Close()
-		if n < exportBatch {
+		if n < batch {
 			return nil
 		}
 	}
