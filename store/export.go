@@ -66,11 +66,9 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, count bool, start
 	if err := start(info); err != nil {
 		return err
 	}
-	// FETCH takes its count as a literal, not as a $n parameter.
 	batch := exportBatch
-	fetch := `FETCH ` + strconv.Itoa(batch) + ` FROM export_events`
 	for {
-		rows, err := tx.QueryContext(ctx, fetch)
+		rows, err := tx.QueryContext(ctx, fetchSQL(batch))
 		if err != nil {
 			return wrapErr(err, "fetch export")
 		}
@@ -96,3 +94,7 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, count bool, start
 		}
 	}
 }
+
+// fetchSQL FETCHes n rows of the export cursor. FETCH takes its count as a
+// literal, not as a $n parameter; an int formats as digits only.
+func fetchSQL(n int) string { return `FETCH ` + strconv.Itoa(n) + ` FROM export_events` }
