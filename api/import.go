@@ -1,93 +1,22 @@
 package api
 
 import (
-	"bufio"
-	"context"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"eventmap"
 	"eventmap/auth"
 	"eventmap/exchange"
-	"eventmap/store"
+	"eventmap/transfer"
 )
 
 const importPath = "/collections/events/import"
-
-// ImportRequest is one file to import.
-type ImportRequest struct {
-	// Name is the file's name: the reason of every revision the import
-	// writes, and a hint to the format.
-	Name string
-	// Format is the file's format; empty: guessed from Name, else from
-	// the first bytes.
-	Format      exchange.Format
-	Editor      string
-	DryRun      bool
-	SkipInvalid bool
-}
-
-// ImportFile reads one file and imports its events: the one import path
-// behind `eventmap import` and POST /collections/events/import. The
-// report is filled whatever happens; the error is the file's refusal
-// (a broken file, or rejected rows without SkipInvalid) or a failure.
-func ImportFile(ctx context.Context, db *store.DB, r io.Reader, req ImportRequest) (*exchange.Report, error) {
-	started := time.Now()
-	br := bufio.NewReaderSize(r, 64<<10)
-	if req.Format == "" {
-		req.Format = exchange.Detect(req.Name, br)
-	}
-	rep := &exchange.Report{File: req.Name, Format: req.Format, DryRun: req.DryRun, SkipInvalid: req.SkipInvalid, Unit: "line"}
-	rd, err := exchange.NewReader(br, req.Format)
-	if err != nil {
-		rep.Error = err.Error()
-		return rep, err
-	}
-	rep.Unit = rd.Unit()
-	next := func() (store.ImportRow, error) {
-		row, err := rd.Next()
-		for i, fe := range row.Errors {
-			row.Errors[i].Field = exchange.FieldName(req.Format, fe.Field)
-		}
-		return store.ImportRow{Line: row.Line, Event: row.Event, Errors: row.Errors}, err
-	}
-	res, err := db.Import(ctx, next, store.ImportOptions{
-		Editor: req.Editor, Reason: "import of " + req.Name, DryRun: req.DryRun, SkipInvalid: req.SkipInvalid,
-	})
-	rep.Rows, rep.Created, rep.Updated, rep.Unchanged = res.Rows, res.Created, res.Updated, res.Unchanged
-	rep.SkippedDeleted, rep.Rejected, rep.Committed, rep.ErrorsOmitted = res.SkippedDeleted, res.Rejected, res.Committed, res.ErrorsOmitted
-	for _, e := range res.Errors {
-		rep.Errors = append(rep.Errors, exchange.RowError{Line: e.Line, Field: exchange.FieldName(req.Format, e.Field), Rule: e.Rule})
-	}
-	rep.Seconds = time.Since(started).Seconds()
-	if err != nil {
-		var e *eventmap.Error
-		if errors.As(err, &e) && e.Code == eventmap.EUNPROCESSABLE {
-			// Rows were named with their file's field names above; the
-			// refusal names them the same way.
-			e.Errors = e.Errors[:0]
-			for _, re := range rep.Errors {
-				if len(e.Errors) == 100 {
-					break
-				}
-				e.Errors = append(e.Errors, eventmap.FieldError{Field: rep.Unit + " " + strconv.Itoa(re.Line) + ": " + re.Field, Rule: re.Rule})
-			}
-		}
-		if e != nil {
-			rep.Error = e.Detail
-		} else {
-			rep.Error = err.Error()
-		}
-	}
-	return rep, err
-}
 
 // importContentTypes maps request media types to file formats.
 var importContentTypes = map[string]exchange.Format{
@@ -122,7 +51,7 @@ func (s *Server) importHandler(c echo.Context) error {
 		}
 		return v, nil
 	}
-	req := ImportRequest{Name: "upload", Editor: who.Label + " (token " + who.ID + ")"}
+	req := transfer.ImportRequest{Name: "upload", Editor: who.Label + " (token " + who.ID + ")"}
 	if req.DryRun, err = flag("dry_run"); err != nil {
 		return err
 	}
@@ -144,7 +73,7 @@ func (s *Server) importHandler(c echo.Context) error {
 	}
 	req.Format = format
 	body := &limitedBody{r: http.MaxBytesReader(c.Response(), c.Request().Body, s.cfg.MaxImportBytes)}
-	rep, err := ImportFile(c.Request().Context(), s.db, body, req)
+	rep, err := transfer.ImportFile(c.Request().Context(), s.db, body, req)
 	if body.tooLarge {
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 	}

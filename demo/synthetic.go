@@ -150,7 +150,7 @@ var (
 // Synthetic returns a row reader yielding n synthetic events made from
 // seed, oldest first, for store.Import; it returns io.EOF after the last
 // one. Each call starts the same sequence again.
-func Synthetic(n int, seed uint64) func() (store.ImportRow, error) {
+func Synthetic(n int, seed uint64) func() (eventmap.Row, error) {
 	r := rand.New(rand.NewPCG(seed, 0x65766e746d6170)) // "evntmap"
 	// Times in order without holding them: the sums of exponential gaps,
 	// divided by the sum of all n+1, are n sorted uniform draws. The gaps
@@ -168,14 +168,14 @@ func Synthetic(n int, seed uint64) func() (store.ImportRow, error) {
 	start := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
 	span := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Sub(start)
 	i := 0
-	return func() (store.ImportRow, error) {
+	return func() (eventmap.Row, error) {
 		if i >= n {
-			return store.ImportRow{}, io.EOF
+			return eventmap.Row{}, io.EOF
 		}
 		i++
 		sum += g.ExpFloat64()
 		ev := syntheticEvent(r, i, seed, sum/total, towns, start, span)
-		return store.ImportRow{Line: i, Event: ev}, nil
+		return eventmap.Row{Line: i, Event: ev}, nil
 	}
 }
 
@@ -314,7 +314,7 @@ func uuidFrom(r *rand.Rand) string {
 // import path (COPY, set-based upsert, one revision each). Their external
 // ids carry the seed and position, so loading the same n and seed again
 // changes nothing.
-func LoadSynthetic(ctx context.Context, db *store.DB, n int, seed uint64) (store.ImportResult, error) {
+func LoadSynthetic(ctx context.Context, db *store.DB, n int, seed uint64) (eventmap.ImportResult, error) {
 	return db.Import(ctx, Synthetic(n, seed), store.ImportOptions{
 		Editor: "demo-data", Reason: fmt.Sprintf("synthetic events (seed %d)", seed),
 		// Synthetic data is for a database being set up for a benchmark or a

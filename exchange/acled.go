@@ -200,19 +200,19 @@ func csvError(err error) error {
 	return eventmap.Invalid("file", "could not be read: "+err.Error())
 }
 
-func (c *csvReader) Next() (Row, error) {
+func (c *csvReader) Next() (eventmap.Row, error) {
 	rec, err := c.cr.Read()
 	c.lim.mark(c.cr.InputOffset())
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
-			return Row{Line: pe.StartLine, Errors: []eventmap.FieldError{{Field: "row",
+			return eventmap.Row{Line: pe.StartLine, Errors: []eventmap.FieldError{{Field: "row",
 				Rule: fmt.Sprintf("has %d fields, the header has %d", len(rec), c.cr.FieldsPerRecord)}}}, nil
 		}
 		if errors.Is(err, io.EOF) {
-			return Row{}, io.EOF
+			return eventmap.Row{}, io.EOF
 		}
-		return Row{}, csvError(err)
+		return eventmap.Row{}, csvError(err)
 	}
 	// FieldPos is only defined after a record was read: after an error it
 	// panics (found by FuzzReadACLEDCSV).
@@ -225,7 +225,7 @@ func (c *csvReader) Next() (Row, error) {
 		return ""
 	}
 	ev, errs := acledEvent(get, c.cols)
-	return Row{Line: line, Event: ev, Errors: errs}, nil
+	return eventmap.Row{Line: line, Event: ev, Errors: errs}, nil
 }
 
 // acledEvent builds an event from one CSV row; get returns a column's

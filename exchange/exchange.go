@@ -2,7 +2,7 @@
 // events in: ACLED-style CSV, GeoJSON FeatureCollections and GeoJSON text
 // sequences (NDJSON). It is pure: bytes in, events out (and Features in,
 // rows out); the database work of an import or export is store's, the
-// wiring is cmd's and api's. Readers stream: memory stays bounded by the
+// flow that joins the two is transfer's. Readers stream: memory stays bounded by the
 // largest single row, whatever the size of the file.
 package exchange
 
@@ -47,20 +47,11 @@ func ParseFormat(s string) (Format, error) {
 // import use, however large or broken the file.
 const MaxRowBytes = 4 << 20
 
-// Row is one event read from a file: either Event, or the Errors that
-// rejected it. Line is the line the row starts on (CSV, NDJSON) or the
-// Feature's position in the collection (GeoJSON), counted from 1.
-type Row struct {
-	Line   int
-	Event  *eventmap.Event
-	Errors []eventmap.FieldError
-}
-
 // Reader yields the rows of a file. Next returns io.EOF after the last
 // row, and an *eventmap.Error for a file that cannot be read further
 // (wrong header, broken quoting): such errors stop the whole import.
 type Reader interface {
-	Next() (Row, error)
+	Next() (eventmap.Row, error)
 	// Unit says what Row.Line counts: "line" or "feature".
 	Unit() string
 }

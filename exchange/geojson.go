@@ -85,13 +85,13 @@ func (c *collectionReader) start() error {
 	return eventmap.Invalid("features", "is missing: a FeatureCollection lists its events in features")
 }
 
-func (c *collectionReader) Next() (Row, error) {
+func (c *collectionReader) Next() (eventmap.Row, error) {
 	if c.done {
-		return Row{}, io.EOF
+		return eventmap.Row{}, io.EOF
 	}
 	if !c.started {
 		if err := c.start(); err != nil {
-			return Row{}, err
+			return eventmap.Row{}, err
 		}
 	}
 	if !c.dec.More() {
@@ -99,13 +99,13 @@ func (c *collectionReader) Next() (Row, error) {
 		// The members after "features" (links, timeStamp) are not read:
 		// what matters is that the array closed.
 		if _, err := c.dec.Token(); err != nil {
-			return Row{}, c.syntax(err)
+			return eventmap.Row{}, c.syntax(err)
 		}
-		return Row{}, io.EOF
+		return eventmap.Row{}, io.EOF
 	}
 	var raw json.RawMessage
 	if err := c.dec.Decode(&raw); err != nil {
-		return Row{}, c.syntax(err)
+		return eventmap.Row{}, c.syntax(err)
 	}
 	c.lim.mark(c.dec.InputOffset())
 	c.n++
@@ -113,19 +113,19 @@ func (c *collectionReader) Next() (Row, error) {
 }
 
 // featureRow checks one imported Feature with the API's rules.
-func featureRow(line int, raw []byte) Row {
+func featureRow(line int, raw []byte) eventmap.Row {
 	ev, err := eventmap.DecodeImportedFeature(raw, limits)
 	if err != nil {
 		var e *eventmap.Error
 		if errors.As(err, &e) && len(e.Errors) > 0 {
-			return Row{Line: line, Errors: e.Errors}
+			return eventmap.Row{Line: line, Errors: e.Errors}
 		}
-		return Row{Line: line, Errors: []eventmap.FieldError{{Field: "feature", Rule: err.Error()}}}
+		return eventmap.Row{Line: line, Errors: []eventmap.FieldError{{Field: "feature", Rule: err.Error()}}}
 	}
 	if errs := checkID(ev); errs != nil {
-		return Row{Line: line, Errors: errs}
+		return eventmap.Row{Line: line, Errors: errs}
 	}
-	return Row{Line: line, Event: ev}
+	return eventmap.Row{Line: line, Event: ev}
 }
 
 // seqReader reads one Feature per line (NDJSON, GeoJSON text sequences:
@@ -142,7 +142,7 @@ func newSeqReader(r io.Reader) *seqReader {
 
 func (s *seqReader) Unit() string { return "line" }
 
-func (s *seqReader) Next() (Row, error) {
+func (s *seqReader) Next() (eventmap.Row, error) {
 	for {
 		s.buf = s.buf[:0]
 		s.line++
@@ -150,16 +150,16 @@ func (s *seqReader) Next() (Row, error) {
 			chunk, err := s.br.ReadSlice('\n')
 			s.buf = append(s.buf, chunk...)
 			if len(s.buf) > MaxRowBytes {
-				return Row{}, eventmap.Invalid("line "+strconv.Itoa(s.line), fmt.Sprintf("is longer than %d bytes: one Feature per line is expected", MaxRowBytes))
+				return eventmap.Row{}, eventmap.Invalid("line "+strconv.Itoa(s.line), fmt.Sprintf("is longer than %d bytes: one Feature per line is expected", MaxRowBytes))
 			}
 			if errors.Is(err, bufio.ErrBufferFull) {
 				continue
 			}
 			if errors.Is(err, io.EOF) && len(s.buf) == 0 {
-				return Row{}, io.EOF
+				return eventmap.Row{}, io.EOF
 			}
 			if err != nil && !errors.Is(err, io.EOF) {
-				return Row{}, eventmap.Invalid("file", "could not be read: "+err.Error())
+				return eventmap.Row{}, eventmap.Invalid("file", "could not be read: "+err.Error())
 			}
 			break
 		}

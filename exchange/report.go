@@ -5,33 +5,21 @@ import (
 	"fmt"
 	"io"
 	"strings"
-)
 
-// RowError is one broken rule in one row of a file.
-type RowError struct {
-	Line  int    `json:"line"`
-	Field string `json:"field"`
-	Rule  string `json:"rule"`
-}
+	"eventmap"
+)
 
 // Report is what an import did, for people (WriteText) and programs
 // (JSON). Line numbers count lines of the file (CSV, NDJSON) or Features
 // of the collection (GeoJSON), as Unit says.
 type Report struct {
-	File           string     `json:"file"`
-	Format         Format     `json:"format"`
-	Unit           string     `json:"unit"`
-	DryRun         bool       `json:"dry_run"`
-	SkipInvalid    bool       `json:"skip_invalid"`
-	Rows           int        `json:"rows"`
-	Created        int        `json:"created"`
-	Updated        int        `json:"updated"`
-	Unchanged      int        `json:"unchanged"`
-	SkippedDeleted int        `json:"skipped_deleted"`
-	Rejected       int        `json:"rejected"`
-	Committed      bool       `json:"committed"`
-	Errors         []RowError `json:"errors"`
-	ErrorsOmitted  int        `json:"errors_omitted,omitempty"`
+	File        string `json:"file"`
+	Format      Format `json:"format"`
+	Unit        string `json:"unit"`
+	DryRun      bool   `json:"dry_run"`
+	SkipInvalid bool   `json:"skip_invalid"`
+	// The counts and row errors, as members of the report itself.
+	eventmap.ImportResult
 	// Error is why the file was refused as a whole, if it was.
 	Error   string  `json:"error,omitempty"`
 	Seconds float64 `json:"seconds"`
@@ -40,7 +28,7 @@ type Report struct {
 // WriteJSON writes the report as one JSON document.
 func (r *Report) WriteJSON(w io.Writer) error {
 	if r.Errors == nil {
-		r.Errors = []RowError{}
+		r.Errors = []eventmap.RowError{}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -22,21 +22,6 @@ import (
 // set-based statements (events, actors, sources, revisions), all in one
 // transaction. Nothing is written row by row, which is what makes it fast.
 
-// ImportRow is one row of an imported file: an event, or the rules the
-// file reader found broken in it.
-type ImportRow struct {
-	Line   int
-	Event  *eventmap.Event
-	Errors []eventmap.FieldError
-}
-
-// RowError is one broken rule in one row.
-type RowError struct {
-	Line  int    `json:"line"`
-	Field string `json:"field"`
-	Rule  string `json:"rule"`
-}
-
 // ImportOptions says how to import.
 type ImportOptions struct {
 	// Editor and Reason go into every revision the import writes; Reason
@@ -58,25 +43,12 @@ type ImportOptions struct {
 	Exclusive bool
 }
 
-// ImportResult counts what an import did (or, for a dry run or a
-// rejected file, would have done).
-type ImportResult struct {
-	Rows           int        `json:"rows"`
-	Created        int        `json:"created"`
-	Updated        int        `json:"updated"`
-	Unchanged      int        `json:"unchanged"`
-	SkippedDeleted int        `json:"skipped_deleted"`
-	Rejected       int        `json:"rejected"`
-	Errors         []RowError `json:"errors"`
-	ErrorsOmitted  int        `json:"errors_omitted,omitempty"`
-	Committed      bool       `json:"committed"`
-}
-
-func (r *ImportResult) reject(max int, line int, errs ...eventmap.FieldError) {
+// reject counts a rejected row and keeps its errors, up to max of them.
+func reject(r *eventmap.ImportResult, max int, line int, errs ...eventmap.FieldError) {
 	r.Rejected++
 	for _, e := range errs {
 		if len(r.Errors) < max {
-			r.Errors = append(r.Errors, RowError{Line: line, Field: e.Field, Rule: e.Rule})
+			r.Errors = append(r.Errors, eventmap.RowError{Line: line, Field: e.Field, Rule: e.Rule})
 		} else {
 			r.ErrorsOmitted++
 		}
@@ -108,11 +80,11 @@ func stagingTableSQL() string {
 // error from next (broken quoting, a wrong header) aborts the import with
 // nothing written. With rejected rows and no SkipInvalid, the result
 // lists them and the error is EUNPROCESSABLE: nothing was written either.
-func (db *DB) Import(ctx context.Context, next func() (ImportRow, error), o ImportOptions) (ImportResult, error) {
+func (db *DB) Import(ctx context.Context, next func() (eventmap.Row, error), o ImportOptions) (eventmap.ImportResult, error) {
 	if o.MaxErrors <= 0 {
 		o.MaxErrors = 1000
 	}
-	var res ImportResult
+	var res eventmap.ImportResult
 	conn, err := db.db.Conn(ctx)
 	if err != nil {
 		return res, wrapErr(err, "connect for import")
@@ -155,7 +127,7 @@ func (db *DB) Import(ctx context.Context, next func() (ImportRow, error), o Impo
 		}
 		res.Rows++
 		if len(row.Errors) > 0 || row.Event == nil {
-			res.reject(o.MaxErrors, row.Line, row.Errors...)
+			reject(&res, o.MaxErrors, row.Line, row.Errors...)
 			continue
 		}
 		if _, err := copyIn.ExecContext(ctx, stagingValues(row)...); err != nil {
@@ -190,7 +162,7 @@ func (db *DB) Import(ctx context.Context, next func() (ImportRow, error), o Impo
 }
 
 // rejectedError is the all-or-nothing refusal, naming the first rows.
-func rejectedError(res ImportResult) error {
+func rejectedError(res eventmap.ImportResult) error {
 	e := eventmap.Errorf(eventmap.EUNPROCESSABLE, "%d of %d row(s) break rules, so nothing was imported (fix them, or import the rest with skip-invalid)", res.Rejected, res.Rows)
 	for _, re := range res.Errors {
 		if len(e.Errors) == 100 {
@@ -201,7 +173,7 @@ func rejectedError(res ImportResult) error {
 	return e
 }
 
-func stagingValues(row ImportRow) []any {
+func stagingValues(row eventmap.Row) []any {
 	ev := row.Event
 	var id any
 	if ev.ID != "" {
@@ -239,7 +211,7 @@ func stagingValues(row ImportRow) []any {
 // checkStaged finds what only the database can tell: geometries PostGIS
 // finds invalid, ids repeated within the file, an id and an external id
 // that name two different events. Rejected rows leave the staging table.
-func checkStaged(ctx context.Context, tx *sql.Tx, res *ImportResult, o ImportOptions) error {
+func checkStaged(ctx context.Context, tx *sql.Tx, res *eventmap.ImportResult, o ImportOptions) error {
 	if _, err := tx.ExecContext(ctx, `ANALYZE import_rows (line, id, external_id)`); err != nil {
 		return wrapErr(err, "analyze staged rows")
 	}
@@ -272,9 +244,9 @@ func checkStaged(ctx context.Context, tx *sql.Tx, res *ImportResult, o ImportOpt
 		}
 		if !slices.Contains(bad, line) {
 			bad = append(bad, line)
-			res.reject(o.MaxErrors, line, fe)
+			reject(res, o.MaxErrors, line, fe)
 		} else {
-			res.reject(o.MaxErrors, line, fe)
+			reject(res, o.MaxErrors, line, fe)
 			res.Rejected--
 		}
 	}
@@ -287,7 +259,7 @@ func checkStaged(ctx context.Context, tx *sql.Tx, res *ImportResult, o ImportOpt
 			return wrapErr(err, "drop rejected rows")
 		}
 	}
-	slices.SortFunc(res.Errors, func(a, b RowError) int { return a.Line - b.Line })
+	slices.SortFunc(res.Errors, func(a, b eventmap.RowError) int { return a.Line - b.Line })
 	return nil
 }
 
@@ -332,7 +304,7 @@ func stagedAssignments() string {
 }
 
 // writeStaged matches staged rows to events and writes them.
-func writeStaged(ctx context.Context, tx *sql.Tx, res *ImportResult, o ImportOptions) error {
+func writeStaged(ctx context.Context, tx *sql.Tx, res *eventmap.ImportResult, o ImportOptions) error {
 	steps := []struct{ what, sql string }{
 		// Match: by external id first (ACLED keeps event_id_cnty across
 		// corrections), then by our id. A deleted event stays deleted.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"time"
 )
 
@@ -17,8 +18,12 @@ type ExportInfo struct {
 }
 
 // exportBatch is how many Features one FETCH brings: enough to keep the
-// round trips negligible, few enough that memory stays flat.
-const exportBatch = 1000
+// round trips negligible, few enough that memory stays flat. The FETCH
+// asks for it and the loop ends on a batch short of it, so the two cannot
+// disagree (a FETCH of fewer rows than the loop expects would end every
+// export after its first batch). A variable only so tests can make it
+// small.
+var exportBatch = 1000
 
 // ExportEvents streams every event f selects, newest first, as GeoJSON
 // Feature bytes built by PostGIS. It reads one read-only snapshot through
@@ -61,8 +66,9 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, count bool, start
 	if err := start(info); err != nil {
 		return err
 	}
+	batch := exportBatch
 	for {
-		rows, err := tx.QueryContext(ctx, `FETCH 1000 FROM export_events`)
+		rows, err := tx.QueryContext(ctx, fetchSQL(batch))
 		if err != nil {
 			return wrapErr(err, "fetch export")
 		}
@@ -83,63 +89,12 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, count bool, start
 			return wrapErr(err, "fetch export")
 		}
 		rows.Close()
-		if n < exportBatch {
+		if n < batch {
 			return nil
 		}
 	}
 }
 
-// Deletion is one soft-deleted event, for mirrors to drop.
-type Deletion struct {
-	ID         string    `json:"id"`
-	ExternalID *string   `json:"external_id"`
-	DeletedAt  time.Time `json:"deleted_at"`
-}
-
-// DeletionsAfter is the keyset position of a deletions page: the last
-// deletion of the previous page.
-type DeletionsAfter struct {
-	DeletedAt time.Time
-	ID        string
-}
-
-// ListDeletions returns up to limit events deleted at or after since,
-// oldest deletion first, after the position after (zero: from since).
-// Restricted events appear only for callers who may see them, so a
-// deletion does not reveal that a hidden event existed. more says whether
-// another page follows.
-func (db *DB) ListDeletions(ctx context.Context, since time.Time, after DeletionsAfter, limit int, includeRestricted bool) (out []Deletion, more bool, err error) {
-	var q query
-	q.and("e.deleted_at IS NOT NULL")
-	if !includeRestricted {
-		q.and("e.visibility = 'public'")
-	}
-	if !since.IsZero() {
-		q.and("e.deleted_at >= " + q.arg(since))
-	}
-	if after.ID != "" {
-		q.and("(e.deleted_at, e.id) > (" + q.arg(after.DeletedAt) + ", " + q.arg(after.ID) + "::uuid)")
-	}
-	rows, err := db.db.QueryContext(ctx, `
-		SELECT e.id, e.external_id, e.deleted_at FROM events e
-		WHERE `+q.whereSQL()+`
-		ORDER BY e.deleted_at, e.id
-		LIMIT `+q.arg(limit+1), q.args...)
-	if err != nil {
-		return nil, false, wrapErr(err, "list deletions")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var d Deletion
-		if err := rows.Scan(&d.ID, &d.ExternalID, &d.DeletedAt); err != nil {
-			return nil, false, wrapErr(err, "scan deletion")
-		}
-		d.DeletedAt = d.DeletedAt.UTC()
-		if len(out) == limit {
-			more = true
-			break
-		}
-		out = append(out, d)
-	}
-	return out, more, wrapErr(rows.Err(), "list deletions")
-}
+// fetchSQL FETCHes n rows of the export cursor. FETCH takes its count as a
+// literal, not as a $n parameter; an int formats as digits only.
+func fetchSQL(n int) string { return `FETCH ` + strconv.Itoa(n) + ` FROM export_events` }

@@ -21,6 +21,7 @@ var sqlBuilders = map[string]bool{
 	"orderBySQL":  true, "keysetSQL": true, // sortby allow-list and keyset predicate (cursor.go)
 	"compileCQL": true, // CQL2 compiled against the queryables allow-list (cql.go)
 	"CopyIn":     true, // lib/pq's COPY statement: it quotes the table and column names itself
+	"fetchSQL":   true, // the export cursor's FETCH, with an int count (export.go)
 	// Column lists from the property table, eventmap.Properties (properties.go, write.go, bulk.go).
 	"writtenColumns": true, "insertEventSQL": true, "updateEventSQL": true, "stagingTableSQL": true, "stagedAssignments": true,
 }

@@ -16,7 +16,7 @@ import (
 	"eventmap/api"
 	"eventmap/config"
 	"eventmap/exchange"
-	"eventmap/store"
+	"eventmap/transfer"
 )
 
 const exportUsage = `usage: eventmap export [--format csv|geojson|ndjson] [--output FILE] [selection flags]
@@ -88,29 +88,16 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 	for _, k := range slices.Sorted(maps.Keys(q)) {
 		selection = append(selection, "--"+k+" "+q.Get(k))
 	}
-	cite := exchange.Citation{Query: strings.Join(selection, " "), Source: "eventmap export"}
-	var w exchange.Writer
-	var step func(int64)
-	var done func()
-	n := 0
-	err = db.ExportEvents(ctx, filter, true, func(info store.ExportInfo) error {
-		cite.DatasetVersion, cite.ExportedAt, cite.Events = info.DatasetVersion, info.ExportedAt, info.Events
-		step, done = progress(e.stderr, "exporting", info.Events, false)
-		var err error
-		w, err = exchange.NewWriter(out, f, cite)
-		return err
-	}, func(feature []byte) error {
-		n++
-		step(1)
-		return w.Write(feature)
+	cite, err := transfer.Export(ctx, db, filter, out, transfer.ExportOptions{
+		Format: f, Query: strings.Join(selection, " "), Source: "eventmap export",
+		// Counting is a second pass over the selection: only a progress
+		// bar on a terminal shows the total (the log lines go without).
+		Count: isTerminal(e.stderr),
+		Progress: func(total int64) (func(int64), func()) {
+			return progress(e.stderr, "exporting", total, false)
+		},
 	})
-	if done != nil {
-		done()
-	}
 	if err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
 		return err
 	}
 	if file != nil {
@@ -126,7 +113,7 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintln(e.stderr, cite.Text())
 	if file != nil {
-		fmt.Fprintf(e.stderr, "wrote %d event(s) to %s\n", n, filepath.Clean(*output))
+		fmt.Fprintf(e.stderr, "wrote %d event(s) to %s\n", cite.Events, filepath.Clean(*output))
 	}
 	return nil
 }

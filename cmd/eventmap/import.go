@@ -15,10 +15,10 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"eventmap/api"
 	"eventmap/config"
 	"eventmap/exchange"
 	"eventmap/store"
+	"eventmap/transfer"
 )
 
 const importUsage = `usage: eventmap import [flags] FILE...
@@ -75,7 +75,7 @@ func importCmd(ctx context.Context, e env, args []string) error {
 	var reports []*exchange.Report
 	failed := 0
 	for _, path := range files {
-		rep, err := importOne(ctx, e, path, api.ImportRequest{
+		rep, err := importOne(ctx, e, path, transfer.ImportRequest{
 			Name: filepath.Base(path), Format: f, Editor: *editor, DryRun: *dryRun, SkipInvalid: *skip,
 		}, db)
 		if rep != nil {
@@ -100,7 +100,7 @@ func importCmd(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-func importOne(ctx context.Context, e env, path string, req api.ImportRequest, db *store.DB) (*exchange.Report, error) {
+func importOne(ctx context.Context, e env, path string, req transfer.ImportRequest, db *store.DB) (*exchange.Report, error) {
 	file, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ func importOne(ctx context.Context, e env, path string, req api.ImportRequest, d
 	}
 	r, done := progress(e.stderr, "importing "+req.Name, size, true)
 	defer done()
-	return api.ImportFile(ctx, db, readerFunc(func(p []byte) (int, error) {
+	return transfer.ImportFile(ctx, db, readerFunc(func(p []byte) (int, error) {
 		n, err := file.Read(p)
 		r(int64(n))
 		return n, err
@@ -165,7 +165,7 @@ func defaultEditor() string {
 // total < 0 means unknown. It returns the function to report each step
 // and the one to call at the end.
 func progress(w io.Writer, what string, total int64, bytes bool) (step func(int64), done func()) {
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if isTerminal(w) {
 		opts := []progressbar.Option{
 			progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
 			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionShowIts(),
@@ -202,6 +202,13 @@ func progress(w io.Writer, what string, total int64, bytes bool) (step func(int6
 		}, func() {
 			fmt.Fprintf(w, "%s: %d %s in %s\n", what, sum, unit, time.Since(start).Round(time.Millisecond))
 		}
+}
+
+// isTerminal says whether w is a terminal someone watches, which is when
+// progress draws a bar.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // splitArgs separates a subcommand's own flags (those fs defines) from

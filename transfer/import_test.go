@@ -1,8 +1,9 @@
-package store_test
+package transfer_test
 
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -15,14 +16,14 @@ import (
 	"time"
 
 	"eventmap"
-	"eventmap/api"
 	"eventmap/demo"
 	"eventmap/exchange"
 	"eventmap/internal/testdb"
 	"eventmap/store"
+	"eventmap/transfer"
 )
 
-func importFile(t *testing.T, db *store.DB, path string, req api.ImportRequest) (*exchange.Report, error) {
+func importFile(t *testing.T, db *store.DB, path string, req transfer.ImportRequest) (*exchange.Report, error) {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -32,7 +33,7 @@ func importFile(t *testing.T, db *store.DB, path string, req api.ImportRequest) 
 	return importBytes(t, db, f, path, req)
 }
 
-func importBytes(t *testing.T, db *store.DB, r interface{ Read([]byte) (int, error) }, name string, req api.ImportRequest) (*exchange.Report, error) {
+func importBytes(t *testing.T, db *store.DB, r interface{ Read([]byte) (int, error) }, name string, req transfer.ImportRequest) (*exchange.Report, error) {
 	t.Helper()
 	if req.Name == "" {
 		req.Name = name
@@ -40,13 +41,13 @@ func importBytes(t *testing.T, db *store.DB, r interface{ Read([]byte) (int, err
 	if req.Editor == "" {
 		req.Editor = "test"
 	}
-	return api.ImportFile(context.Background(), db, r, req)
+	return transfer.ImportFile(context.Background(), db, r, req)
 }
 
 // mustImport imports and fails the test unless the import was committed.
 func mustImport(t *testing.T, db *store.DB, path string) *exchange.Report {
 	t.Helper()
-	rep, err := importFile(t, db, path, api.ImportRequest{})
+	rep, err := importFile(t, db, path, transfer.ImportRequest{})
 	if err != nil || !rep.Committed {
 		var sb strings.Builder
 		rep.WriteText(&sb)
@@ -58,19 +59,28 @@ func mustImport(t *testing.T, db *store.DB, path string) *exchange.Report {
 func export(t *testing.T, db *store.DB, f exchange.Format, filter store.EventFilter) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	var w exchange.Writer
-	err := db.ExportEvents(context.Background(), filter, true, func(info store.ExportInfo) error {
-		var err error
-		w, err = exchange.NewWriter(&buf, f, exchange.Citation{DatasetVersion: info.DatasetVersion, ExportedAt: info.ExportedAt, Events: info.Events})
-		return err
-	}, func(feature []byte) error { return w.Write(feature) })
-	if err != nil {
+	if _, err := transfer.Export(context.Background(), db, filter, &buf, transfer.ExportOptions{Format: f}); err != nil {
 		t.Fatalf("export: %v", err)
 	}
-	if err := w.Close(); err != nil {
+	return buf.Bytes()
+}
+
+// openDB is testdb.Open plus a plain connection to the same database, for
+// checks of what an import wrote that no store method reads.
+func openDB(t *testing.T) (*store.DB, *sql.DB) {
+	t.Helper()
+	url := testdb.New(t)
+	db, err := store.Open(context.Background(), store.Options{URL: url, StatementTimeout: 30 * time.Second, MaxOpenConns: 10})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
+	t.Cleanup(func() { db.Close() })
+	raw, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return db, raw
 }
 
 // csvRows reads a CSV export into one map per row, keyed by column.
@@ -105,7 +115,7 @@ func byKey(rows []map[string]string, key string) map[string]map[string]string {
 // it changes nothing.
 func TestImportACLEDSample(t *testing.T) {
 	t.Parallel()
-	db := testdb.Open(t)
+	db, raw := openDB(t)
 	rep := mustImport(t, db, "../testdata/acled_sample.csv")
 	if rep.Rows != 6 || rep.Created != 6 || rep.Rejected != 0 {
 		t.Fatalf("report %+v", rep)
@@ -137,7 +147,7 @@ func TestImportACLEDSample(t *testing.T) {
 		}
 	}
 	var country string
-	if err := db.QueryRowForTest(context.Background(), `SELECT country FROM events WHERE external_id = 'IRQ2001'`, &country); err != nil || country != "IRQ" {
+	if err := raw.QueryRow(`SELECT country FROM events WHERE external_id = 'IRQ2001'`).Scan(&country); err != nil || country != "IRQ" {
 		t.Errorf("IRQ2001 country %q (%v), want IRQ from iso 368", country, err)
 	}
 
@@ -150,7 +160,7 @@ func TestImportACLEDSample(t *testing.T) {
 // Every import is in the revision history, with the file name as reason.
 func TestImportRecordsRevisions(t *testing.T) {
 	t.Parallel()
-	db := testdb.Open(t)
+	db, raw := openDB(t)
 	mustImport(t, db, "../testdata/acled_sample.csv")
 	// ACLED corrects an event and keeps its event_id_cnty: the re-import
 	// updates it (a second revision) instead of adding a copy.
@@ -159,21 +169,21 @@ func TestImportRecordsRevisions(t *testing.T) {
 	if corrected == string(b) {
 		t.Fatal("fixture changed: cannot find SYR1001's fatalities")
 	}
-	rep, err := importBytes(t, db, strings.NewReader(corrected), "acled_2025-10-21.csv", api.ImportRequest{})
+	rep, err := importBytes(t, db, strings.NewReader(corrected), "acled_2025-10-21.csv", transfer.ImportRequest{})
 	if err != nil || rep.Updated != 1 || rep.Unchanged != 5 || rep.Created != 0 {
 		t.Fatalf("corrected file: %v %+v", err, rep)
 	}
 	var n int
 	var reasons string
-	if err := db.QueryRowForTest(context.Background(), `
+	if err := raw.QueryRow(`
 		SELECT count(*), string_agg(r.reason || ':' || r.version || ':' || (r.snapshot#>>'{properties,fatalities}'), ' | ' ORDER BY r.version)
-		FROM event_revisions r JOIN events e ON e.id = r.event_id WHERE e.external_id = 'SYR1001'`, &n, &reasons); err != nil {
+		FROM event_revisions r JOIN events e ON e.id = r.event_id WHERE e.external_id = 'SYR1001'`).Scan(&n, &reasons); err != nil {
 		t.Fatal(err)
 	}
 	if want := "import of ../testdata/acled_sample.csv:1:1 | import of acled_2025-10-21.csv:2:2"; reasons != want {
 		t.Errorf("SYR1001 revisions %q, want %q", reasons, want)
 	}
-	if err := db.QueryRowForTest(context.Background(), `SELECT count(*) FROM events`, &n); err != nil || n != 6 {
+	if err := raw.QueryRow(`SELECT count(*) FROM events`).Scan(&n); err != nil || n != 6 {
 		t.Errorf("%d events after re-import, want 6", n)
 	}
 }
@@ -204,7 +214,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	}
 
 	db2 := testdb.Open(t)
-	rep, err := importBytes(t, db2, bytes.NewReader(first), "export.csv", api.ImportRequest{})
+	rep, err := importBytes(t, db2, bytes.NewReader(first), "export.csv", transfer.ImportRequest{})
 	if err != nil || rep.Created != 6 {
 		t.Fatalf("re-import of the export: %v %+v", err, rep)
 	}
@@ -236,7 +246,7 @@ func TestGeoJSONRoundTrip(t *testing.T) {
 	first := export(t, db, exchange.GeoJSON, all)
 
 	db2 := testdb.Open(t)
-	rep, err := importBytes(t, db2, bytes.NewReader(first), "export.geojson", api.ImportRequest{})
+	rep, err := importBytes(t, db2, bytes.NewReader(first), "export.geojson", transfer.ImportRequest{})
 	if err != nil || rep.Created != rep.Rows || rep.Rows < 13 {
 		t.Fatalf("re-import: %v %+v", err, rep)
 	}
@@ -272,12 +282,12 @@ func TestGeoJSONRoundTrip(t *testing.T) {
 // With SkipInvalid the good rows go in and the bad ones are reported.
 func TestImportRejects(t *testing.T) {
 	t.Parallel()
-	db := testdb.Open(t)
-	rep, err := importFile(t, db, "../testdata/acled_rejects.csv", api.ImportRequest{})
+	db, raw := openDB(t)
+	rep, err := importFile(t, db, "../testdata/acled_rejects.csv", transfer.ImportRequest{})
 	if err == nil || rep.Committed {
 		t.Fatalf("file with bad rows was imported: %+v", rep)
 	}
-	if got := countEvents(t, db); got != 0 {
+	if got := countEvents(t, raw); got != 0 {
 		t.Fatalf("%d events after a refused import, want 0", got)
 	}
 	type rowError struct {
@@ -308,15 +318,15 @@ func TestImportRejects(t *testing.T) {
 		}
 	}
 
-	dry, err := importFile(t, db, "../testdata/acled_rejects.csv", api.ImportRequest{SkipInvalid: true, DryRun: true})
-	if err != nil || dry.Created != 2 || dry.Committed || countEvents(t, db) != 0 {
-		t.Fatalf("dry run: %v %+v, %d events", err, dry, countEvents(t, db))
+	dry, err := importFile(t, db, "../testdata/acled_rejects.csv", transfer.ImportRequest{SkipInvalid: true, DryRun: true})
+	if err != nil || dry.Created != 2 || dry.Committed || countEvents(t, raw) != 0 {
+		t.Fatalf("dry run: %v %+v, %d events", err, dry, countEvents(t, raw))
 	}
-	rep, err = importFile(t, db, "../testdata/acled_rejects.csv", api.ImportRequest{SkipInvalid: true})
+	rep, err = importFile(t, db, "../testdata/acled_rejects.csv", transfer.ImportRequest{SkipInvalid: true})
 	if err != nil || rep.Created != 2 || rep.Rejected != 8 || !rep.Committed {
 		t.Fatalf("skip-invalid: %v %+v", err, rep)
 	}
-	if got := countEvents(t, db); got != 2 {
+	if got := countEvents(t, raw); got != 2 {
 		t.Errorf("%d events after skip-invalid, want the 2 good rows", got)
 	}
 }
@@ -324,7 +334,7 @@ func TestImportRejects(t *testing.T) {
 // Files that cannot be read as events are refused whole, with the reason.
 func TestImportBadFiles(t *testing.T) {
 	t.Parallel()
-	db := testdb.Open(t)
+	db, raw := openDB(t)
 	header := strings.Join(exchange.ACLEDColumns, ",")
 	good := "SYR1,2025-10-19,2025,1,Political violence,Battles,Armed clash,A,,1,B,,2,12,,760,Middle East,Syria,Homs,,,Homs,34.73,36.71,1,SOHR,National,note,0,,1760900000"
 	cases := []struct {
@@ -345,22 +355,22 @@ func TestImportBadFiles(t *testing.T) {
 			if strings.HasPrefix(c.body, "{") {
 				format = exchange.GeoJSON
 			}
-			rep, err := importBytes(t, db, strings.NewReader(c.body), c.name, api.ImportRequest{Format: format, SkipInvalid: true})
+			rep, err := importBytes(t, db, strings.NewReader(c.body), c.name, transfer.ImportRequest{Format: format, SkipInvalid: true})
 			e := asError(t, err)
 			if len(e.Errors) == 0 || e.Errors[0].Field != c.field || !strings.Contains(e.Errors[0].Rule, c.rule) {
 				t.Errorf("error %+v, want field %q rule containing %q", e.Errors, c.field, c.rule)
 			}
-			if rep.Committed || countEvents(t, db) != 0 {
-				t.Errorf("a refused file left %d events", countEvents(t, db))
+			if rep.Committed || countEvents(t, raw) != 0 {
+				t.Errorf("a refused file left %d events", countEvents(t, raw))
 			}
 		})
 	}
 }
 
-func countEvents(t *testing.T, db *store.DB) int {
+func countEvents(t *testing.T, raw *sql.DB) int {
 	t.Helper()
 	var n int
-	if err := db.QueryRowForTest(context.Background(), `SELECT count(*) FROM events`, &n); err != nil {
+	if err := raw.QueryRow(`SELECT count(*) FROM events`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -433,7 +443,7 @@ func peakHeap(fn func()) uint64 {
 // memory; a long file of bad rows keeps only the first 1000 errors.
 func TestImportHugeFilesInBoundedMemory(t *testing.T) {
 	t.Parallel()
-	db := testdb.Open(t)
+	db, raw := openDB(t)
 	header := strings.Join(exchange.ACLEDColumns, ",") + "\n"
 	const twoGB = 2 << 30
 	cases := []struct {
@@ -450,7 +460,7 @@ func TestImportHugeFilesInBoundedMemory(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var err error
 			peak := peakHeap(func() {
-				_, err = importBytes(t, db, c.src, "huge", api.ImportRequest{Format: c.format})
+				_, err = importBytes(t, db, c.src, "huge", transfer.ImportRequest{Format: c.format})
 			})
 			e := asError(t, err)
 			if len(e.Errors) == 0 || e.Errors[0].Field != c.field || !strings.Contains(e.Errors[0].Rule, "longer than") {
@@ -469,14 +479,14 @@ func TestImportHugeFilesInBoundedMemory(t *testing.T) {
 		src := &endless{head: []byte(header), fill: []byte(bad), size: int64(len(header) + 200_000*len(bad))}
 		var rep *exchange.Report
 		var err error
-		peak := peakHeap(func() { rep, err = importBytes(t, db, src, "bad", api.ImportRequest{Format: exchange.CSV}) })
+		peak := peakHeap(func() { rep, err = importBytes(t, db, src, "bad", transfer.ImportRequest{Format: exchange.CSV}) })
 		if err == nil || rep.Rejected != 200_000 || len(rep.Errors) != 1000 || rep.ErrorsOmitted != 199_000 {
 			t.Errorf("%v: rejected %d, %d errors kept, %d omitted", err, rep.Rejected, len(rep.Errors), rep.ErrorsOmitted)
 		}
 		if peak > 100<<20 {
 			t.Errorf("peak heap %d MB", peak>>20)
 		}
-		if n := countEvents(t, db); n != 0 {
+		if n := countEvents(t, raw); n != 0 {
 			t.Errorf("%d events imported from a refused file", n)
 		}
 	})
@@ -493,7 +503,7 @@ func TestCSVRoundTripOfEventsMadeHere(t *testing.T) {
 	all := store.EventFilter{IncludeRestricted: true}
 	first := export(t, db, exchange.CSV, all)
 	db2 := testdb.Open(t)
-	rep, err := importBytes(t, db2, bytes.NewReader(first), "export.csv", api.ImportRequest{})
+	rep, err := importBytes(t, db2, bytes.NewReader(first), "export.csv", transfer.ImportRequest{})
 	if err != nil || rep.Created != 8 {
 		t.Fatalf("import of our own CSV export: %v %+v", err, rep)
 	}

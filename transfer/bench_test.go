@@ -1,4 +1,4 @@
-package store_test
+package transfer_test
 
 import (
 	"context"
@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"eventmap/api"
 	"eventmap/exchange"
 	"eventmap/internal/testdb"
 	"eventmap/store"
+	"eventmap/transfer"
 )
 
 // syntheticACLED streams n ACLED rows, generated as they are read, so a
@@ -67,7 +67,7 @@ func BenchmarkImport(b *testing.B) {
 		b.StopTimer()
 		db := testdb.Open(b)
 		b.StartTimer()
-		rep, err := api.ImportFile(context.Background(), db, syntheticACLED(n), api.ImportRequest{Name: "bench.csv", Format: exchange.CSV, Editor: "bench"})
+		rep, err := transfer.ImportFile(context.Background(), db, syntheticACLED(n), transfer.ImportRequest{Name: "bench.csv", Format: exchange.CSV, Editor: "bench"})
 		if err != nil || rep.Created != n {
 			b.Fatalf("import: %v %+v", err, rep)
 		}
@@ -87,7 +87,7 @@ func BenchmarkExport(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	if rep, err := api.ImportFile(context.Background(), db, syntheticACLED(n), api.ImportRequest{Name: "bench.csv", Format: exchange.CSV, Editor: "bench"}); err != nil {
+	if rep, err := transfer.ImportFile(context.Background(), db, syntheticACLED(n), transfer.ImportRequest{Name: "bench.csv", Format: exchange.CSV, Editor: "bench"}); err != nil {
 		b.Fatalf("load: %v %+v", err, rep)
 	}
 	bin := filepath.Join(b.TempDir(), "eventmap")
