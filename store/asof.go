@@ -35,7 +35,7 @@ func (f EventFilter) from(q *query) string {
 // the stored snapshot with only its geometry re-expressed in the asked CRS.
 func (f EventFilter) feature(geom string) string {
 	if f.AsOf.IsZero() {
-		return featureSQLIn(geom)
+		return servedFeatureSQL(geom)
 	}
 	return "jsonb_set(e.snapshot, '{geometry}', (" + geom + ")::jsonb)"
 }

@@ -383,25 +383,31 @@ func writeStaged(ctx context.Context, tx *sql.Tx, res *eventmap.ImportResult, o 
 		}
 	}
 	// Revisions last, so each snapshot is the event as now served, made by
-	// the same expression as every other revision. The links of all the
+	// the same expression as every other revision; the same document, built
+	// once, is stored as the event's served Feature. The links of all the
 	// written events are aggregated in one pass each and joined, instead
 	// of two probes of the link tables per event: for a large import that
 	// is what decides its speed.
 	if _, err := tx.ExecContext(ctx, `
 		WITH w AS (SELECT eid, action FROM import_rows WHERE action IN ('create', 'update')),
-		ac AS (SELECT ea.event_id, `+asJSONB(actorsAgg)+` AS actors
+		ac AS (SELECT ea.event_id, `+actorsAgg+` AS actors
 			FROM w JOIN event_actors ea ON ea.event_id = w.eid JOIN actors a ON a.id = ea.actor_id
 			GROUP BY ea.event_id),
-		so AS (SELECT es.event_id, `+asJSONB(sourcesAgg)+` AS sources
+		so AS (SELECT es.event_id, `+sourcesAgg+` AS sources
 			FROM w JOIN event_sources es ON es.event_id = w.eid JOIN sources s ON s.id = es.source_id
-			GROUP BY es.event_id)
+			GROUP BY es.event_id),
+		f AS (SELECT e.id, e.version, w.action,
+				`+featureSQLWith(geometryCRS84, `COALESCE(ac.actors, '[]'::json)`, `COALESCE(so.sources, '[]'::json)`)+`::text AS feature
+			FROM w JOIN events e ON e.id = w.eid
+			LEFT JOIN ac ON ac.event_id = w.eid
+			LEFT JOIN so ON so.event_id = w.eid),
+		served AS (UPDATE events e SET feature = f.feature FROM f WHERE e.id = f.id)
 		INSERT INTO event_revisions (event_id, version, snapshot, editor, reason, action)
-		SELECT e.id, e.version, `+asJSONB(featureSQLWith(geometryCRS84, `COALESCE(ac.actors, '[]'::json)`, `COALESCE(so.sources, '[]'::json)`))+`,
-			$1, $2, w.action
-		FROM w JOIN events e ON e.id = w.eid
-		LEFT JOIN ac ON ac.event_id = w.eid
-		LEFT JOIN so ON so.event_id = w.eid`, o.Editor, o.Reason); err != nil {
-		return wrapErr(err, "import: revisions")
+		SELECT f.id, f.version, f.feature::jsonb, $1, $2, f.action FROM f`, o.Editor, o.Reason); err != nil {
+		return wrapErr(err, "import: revisions and served features")
+	}
+	if err := refillFeatures(ctx, tx); err != nil {
+		return err
 	}
 	if o.Exclusive {
 		// Each ADD checks every row with one join, and refuses the whole

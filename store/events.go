@@ -41,15 +41,6 @@ func featureSQLWith(geom, actors, sources string) string {
 )`
 }
 
-// asJSONB is a json-building expression written with the jsonb functions
-// instead: the same document, made directly in the form revisions store,
-// without printing it as json text and parsing that back.
-func asJSONB(expr string) string { return jsonbFunctions.Replace(expr) }
-
-var jsonbFunctions = strings.NewReplacer(
-	"json_build_object(", "jsonb_build_object(", "json_agg(", "jsonb_agg(",
-	"json_strip_nulls(", "jsonb_strip_nulls(", "to_json(", "to_jsonb(", "::json", "::jsonb")
-
 // actorsAgg and sourcesAgg are the aggregates of one event's links, over
 // event_actors ea JOIN actors a and event_sources es JOIN sources s.
 const (

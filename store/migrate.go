@@ -19,7 +19,9 @@ const migrationLockID = 7_364_061_001
 
 // Migrator applies the embedded migrations.
 type Migrator struct {
-	p *goose.Provider
+	p      *goose.Provider
+	db     *DB
+	logger *slog.Logger
 }
 
 // NewMigrator prepares the migrations for db. Logs go to logger (nil: none).
@@ -41,14 +43,25 @@ func (db *DB) NewMigrator(logger *slog.Logger) (*Migrator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to load migrations: %w", err)
 	}
-	return &Migrator{p: p}, nil
+	return &Migrator{p: p, db: db, logger: logger}, nil
 }
 
-// Up applies every pending migration and returns how many ran.
+// Up applies every pending migration and returns how many ran. Then it
+// brings the stored Features up to date (RefreshServedFeatures): a release
+// that adds a property rebuilds them here, before anything is served.
 func (m *Migrator) Up(ctx context.Context) (int, error) {
 	res, err := m.p.Up(ctx)
 	if err != nil {
 		return len(res), fmt.Errorf("store: unable to migrate up: %w", err)
+	}
+	n, err := m.db.RefreshServedFeatures(ctx, func(done int64) {
+		m.logger.Info("building served features", "done", done)
+	})
+	if err != nil {
+		return len(res), err
+	}
+	if n > 0 {
+		m.logger.Info("served features built", "events", n)
 	}
 	return len(res), nil
 }

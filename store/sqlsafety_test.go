@@ -16,7 +16,7 @@ import (
 // security review: read the function first.
 var sqlBuilders = map[string]bool{
 	"whereSQL": true, "arg": true, // the one WHERE builder (filter.go)
-	"from": true, "feature": true, "featureSQLIn": true, "featureSQLWith": true, "asJSONB": true, "pageSQL": true, // the events relation and Feature expression (asof.go, events.go)
+	"from": true, "feature": true, "featureSQLIn": true, "featureSQLWith": true, "servedFeatureSQL": true, "pageSQL": true, // the events relation and Feature expression (asof.go, events.go)
 	"geometrySQL": true,                    // output CRS allow-list (events.go)
 	"orderBySQL":  true, "keysetSQL": true, // sortby allow-list and keyset predicate (cursor.go)
 	"compileCQL": true, // CQL2 compiled against the queryables allow-list (cql.go)

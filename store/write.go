@@ -100,7 +100,10 @@ func (tx *Tx) CreateEvent(ctx context.Context, ev *eventmap.Event, rev eventmap.
 		return Written{}, err
 	}
 	feature, err := tx.appendRevision(ctx, id, "create", rev)
-	return Written{ID: id, Version: version, Feature: feature}, err
+	if err != nil {
+		return Written{}, err
+	}
+	return Written{ID: id, Version: version, Feature: feature}, refillFeatures(ctx, tx.tx)
 }
 
 // UpdateEvent replaces every field of event ev.ID, provided its version is
@@ -125,7 +128,10 @@ func (tx *Tx) UpdateEvent(ctx context.Context, ev *eventmap.Event, ifVersion int
 		return Written{}, err
 	}
 	feature, err := tx.appendRevision(ctx, ev.ID, "update", rev)
-	return Written{ID: ev.ID, Version: version, Feature: feature}, err
+	if err != nil {
+		return Written{}, err
+	}
+	return Written{ID: ev.ID, Version: version, Feature: feature}, refillFeatures(ctx, tx.tx)
 }
 
 // DeleteEvent soft-deletes event id, provided its version is still
@@ -193,7 +199,7 @@ func (tx *Tx) LockedFeature(ctx context.Context, id string, includeRestricted bo
 	EventFilter{IncludeRestricted: includeRestricted}.apply(&q)
 	q.and("e.id = " + q.arg(id))
 	err = tx.tx.QueryRowContext(ctx, `
-		SELECT `+featureSQLIn(geometryCRS84)+`::text, e.version FROM events e
+		SELECT `+servedFeatureSQL(geometryCRS84)+`, e.version FROM events e
 		WHERE `+q.whereSQL()+` FOR UPDATE`, q.args...).Scan(&feature, &version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, eventmap.Errorf(eventmap.ENOTFOUND, "no event with id %q", id)
@@ -251,14 +257,16 @@ func (tx *Tx) setLinks(ctx context.Context, id string, ev *eventmap.Event, repla
 	return nil
 }
 
-// appendRevision snapshots the event as served now, after the write, and
-// returns that Feature as reads serve it (json keeps the key order that
+// appendRevision snapshots the event as served now, after the write,
+// stores that Feature as the one reads serve (events.feature), and
+// returns it as reads serve it (json keeps the key order that
 // the jsonb snapshot would lose), so the write's response needs no second
 // read.
 func (tx *Tx) appendRevision(ctx context.Context, id, action string, rev eventmap.Revision) ([]byte, error) {
 	var feature []byte
 	err := tx.tx.QueryRowContext(ctx, `
 		WITH f AS (SELECT e.id, e.version, `+featureSQLIn(geometryCRS84)+` AS feature FROM events e WHERE e.id = $1),
+		served AS (UPDATE events e SET feature = f.feature::text FROM f WHERE e.id = f.id),
 		ins AS (
 			INSERT INTO event_revisions (event_id, version, snapshot, editor, reason, recorded_at, action)
 			SELECT f.id, f.version, f.feature::jsonb, $2, $3, COALESCE($4, now()), $5 FROM f)

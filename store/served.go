@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+)
+
+// Served Features kept ready (migrations/00005_served_features.sql): each
+// event's Feature, as featureSQLIn(geometryCRS84) builds it, is stored in
+// events.feature by the transaction of every write and import, and reads
+// stream the stored text. Building it per request cost more than the row
+// itself: two correlated subqueries (actors, sources) and a JSON object of
+// twenty members for every event of every page.
+
+// servedFeatureSQL is the Feature of the events row e with its geometry
+// written by geom (one of geometrySQL's expressions): in CRS84 the stored
+// text itself; in another CRS the stored properties with only the
+// geometry rendered again. A missing document (NULL, see the migration)
+// is built on the fly, so it is slower, never wrong.
+func servedFeatureSQL(geom string) string {
+	stored := `COALESCE(e.feature, (` + featureSQLIn(geometryCRS84) + `)::text)`
+	if geom == geometryCRS84 {
+		return stored
+	}
+	// json_build_object writes `"properties" : ` once, as the document's
+	// last member (the geometry before it is numbers only): what follows
+	// it is the properties object and the Feature's closing brace.
+	// TestServedFeatureInEveryCRS compares this with building it whole.
+	return `('{"type" : "Feature", "id" : "' || e.id || '", "geometry" : ' || (` + geom + `)::text || ', "properties" : ' ||
+		substr(` + stored + `, strpos(` + stored + `, '"properties" : ') + 15))`
+}
+
+// refillFeatures builds the documents a statement of this transaction
+// marked missing: a source's publisher or title filled in by another
+// event's write (the sources_changed trigger). It runs at the end of every
+// write, so no transaction commits a missing document it caused.
+func refillFeatures(ctx context.Context, ex interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}) error {
+	_, err := ex.ExecContext(ctx, `
+		UPDATE events e SET feature = (`+featureSQLIn(geometryCRS84)+`)::text
+		WHERE e.feature IS NULL AND e.deleted_at IS NULL`)
+	return wrapErr(err, "refill served features")
+}
+
+// featureShape identifies the SQL that builds the stored documents: a
+// release that adds a property changes it, and the documents are rebuilt.
+func featureShape() string {
+	sum := sha256.Sum256([]byte(featureSQLIn(geometryCRS84)))
+	return hex.EncodeToString(sum[:])
+}
+
+// refreshBatch is how many documents one transaction of
+// RefreshServedFeatures rebuilds: short transactions, so a rebuild of a
+// large table neither holds long locks nor meets statement_timeout.
+const refreshBatch = 5000
+
+// RefreshServedFeatures makes every stored document current: all of them
+// when the shape changed since they were built (a new property), else
+// only missing ones. Migrating runs it; progress, when not nil, is told
+// how many were rebuilt so far. Concurrent callers (replicas starting
+// together) take turns under an advisory lock.
+func (db *DB) RefreshServedFeatures(ctx context.Context, progress func(done int64)) (int64, error) {
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return 0, wrapErr(err, "connect for refresh")
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtextextended('eventmap served features', 0))`); err != nil {
+		return 0, wrapErr(err, "lock served features")
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtextextended('eventmap served features', 0))`)
+
+	var stored sql.NullString
+	err = conn.QueryRowContext(ctx, `SELECT hash FROM served_feature_shape`).Scan(&stored)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, wrapErr(err, "read served feature shape")
+	}
+	shape := featureShape()
+	var done int64
+	if stored.String != shape {
+		// Every document, in id order, a batch per transaction.
+		after := "00000000-0000-0000-0000-000000000000"
+		for {
+			var n int64
+			var last sql.NullString
+			err := conn.QueryRowContext(ctx, `
+				WITH b AS (SELECT id FROM events WHERE id > $1 AND deleted_at IS NULL ORDER BY id LIMIT $2),
+				u AS (UPDATE events e SET feature = (`+featureSQLIn(geometryCRS84)+`)::text FROM b WHERE e.id = b.id RETURNING e.id)
+				SELECT count(*), (SELECT id FROM b ORDER BY id DESC LIMIT 1) FROM u`, after, refreshBatch).Scan(&n, &last)
+			if err != nil {
+				return done, wrapErr(err, "rebuild served features")
+			}
+			done += n
+			if progress != nil && n > 0 {
+				progress(done)
+			}
+			if !last.Valid {
+				break
+			}
+			after = last.String
+		}
+	}
+	// Missing ones (the shape is current, or a rebuild raced a write).
+	for {
+		res, err := conn.ExecContext(ctx, `
+			UPDATE events e SET feature = (`+featureSQLIn(geometryCRS84)+`)::text
+			WHERE e.id IN (SELECT id FROM events WHERE feature IS NULL AND deleted_at IS NULL LIMIT $1)`, refreshBatch)
+		if err != nil {
+			return done, wrapErr(err, "build missing served features")
+		}
+		n, _ := res.RowsAffected()
+		done += n
+		if n > 0 && progress != nil {
+			progress(done)
+		}
+		if n < refreshBatch {
+			break
+		}
+	}
+	if stored.String != shape {
+		if _, err := conn.ExecContext(ctx, `
+			INSERT INTO served_feature_shape (hash) VALUES ($1)
+			ON CONFLICT (only_row) DO UPDATE SET hash = EXCLUDED.hash`, shape); err != nil {
+			return done, wrapErr(err, "record served feature shape")
+		}
+	}
+	return done, nil
+}
