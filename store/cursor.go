@@ -114,6 +114,21 @@ type Cursor struct {
 	// Before asks for the page that ends before the boundary row (a prev
 	// link) instead of the one that starts after it.
 	Before bool
+	// count is the walk's numberMatched, carried from page to page so a
+	// client paging through every feature (GDAL, QGIS) is counted once.
+	count *carriedCount
+}
+
+// carriedCount is a count and what it is valid for: the filter it
+// counted (a hash of its SQL and arguments, visibility included) and the
+// database snapshot it saw. A later page reuses it only when both are the
+// same, so a reused count is as exact as a new one, and a token holder's
+// count (restricted events included) cannot reach an anonymous reader
+// through a shared link.
+type carriedCount struct {
+	N        int64  `json:"n"`
+	Filter   string `json:"f"`
+	Snapshot string `json:"t"`
 }
 
 // cursorJSON is the encoded form. It is opaque to clients; the fields are
@@ -123,6 +138,7 @@ type cursorJSON struct {
 	Values []json.RawMessage `json:"v"`
 	ID     string            `json:"id"`
 	Before bool              `json:"b,omitempty"`
+	Count  *carriedCount     `json:"c,omitempty"`
 }
 
 // maxCursorLen bounds what DecodeCursor reads: a 500-character title, the
@@ -133,7 +149,7 @@ var errForeignCursor = errors.New("not a cursor issued by this server (use the n
 
 // Encode returns the cursor as an opaque URL-safe token.
 func (c Cursor) Encode() string {
-	cj := cursorJSON{Sort: c.sort, ID: c.id, Before: c.Before}
+	cj := cursorJSON{Sort: c.sort, ID: c.id, Before: c.Before, Count: c.count}
 	for _, v := range c.values {
 		var raw []byte
 		switch v := v.(type) {
@@ -172,7 +188,7 @@ func DecodeCursor(token string, s Sort) (Cursor, error) {
 	if len(cj.Values) != len(s) {
 		return Cursor{}, errForeignCursor
 	}
-	c := Cursor{sort: cj.Sort, id: strings.ToLower(cj.ID), Before: cj.Before}
+	c := Cursor{sort: cj.Sort, id: strings.ToLower(cj.ID), Before: cj.Before, count: cj.Count}
 	for i, k := range s {
 		v, err := decodeKeyValue(cj.Values[i], sortKeys[k.Name])
 		if err != nil {

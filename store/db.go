@@ -13,6 +13,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,7 +36,13 @@ type Options struct {
 // DB is a handle on the event store.
 type DB struct {
 	db *sql.DB
+	// counts is how many numberMatched counts ran (CountQueries).
+	counts atomic.Int64
 }
+
+// CountQueries is how many times an items page counted its matches, for
+// metrics and for tests that a walk through next links counts once.
+func (db *DB) CountQueries() int64 { return db.counts.Load() }
 
 // Open connects and checks the database answers.
 func Open(ctx context.Context, o Options) (*DB, error) {

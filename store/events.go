@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -153,19 +155,46 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter, p Page, emit func(f
 	if err != nil || p.CountLimit <= 0 {
 		return res, err
 	}
-	var q query
-	f.apply(&q)
-	var n int64
-	err = qr.QueryRowContext(ctx, `
-		SELECT count(*) FROM (SELECT 1 FROM `+f.from(&q)+` WHERE `+q.whereSQL()+` LIMIT `+q.arg(p.CountLimit+1)+`) c`,
-		q.args...).Scan(&n)
-	if err != nil {
-		return res, wrapErr(err, "count events")
+	cc, err := db.countMatched(ctx, qr, f, p)
+	if err != nil || cc == nil {
+		return res, err
 	}
-	if n <= int64(p.CountLimit) {
-		res.Matched = &n
+	res.Matched = &cc.N
+	for _, c := range []*Cursor{res.Next, res.Prev} {
+		if c != nil {
+			c.count = cc
+		}
 	}
 	return res, nil
+}
+
+// countMatched is numberMatched for a page: the count carried by its
+// cursor when that counted the same filter in the same snapshot, else
+// counted now, stopping at p.CountLimit+1 rows (nil above the limit). It
+// must run in the page's transaction, which sees that snapshot.
+func (db *DB) countMatched(ctx context.Context, qr queryer, f EventFilter, p Page) (*carriedCount, error) {
+	var q query
+	f.apply(&q)
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%v", q.whereSQL(), q.args))
+	cc := &carriedCount{Filter: hex.EncodeToString(sum[:12])}
+	if err := qr.QueryRowContext(ctx, `SELECT pg_current_snapshot()::text`).Scan(&cc.Snapshot); err != nil {
+		return nil, wrapErr(err, "read snapshot")
+	}
+	if c := p.Cursor; c != nil && c.count != nil && c.count.N >= 0 &&
+		c.count.Filter == cc.Filter && c.count.Snapshot == cc.Snapshot {
+		return c.count, nil
+	}
+	db.counts.Add(1)
+	err := qr.QueryRowContext(ctx, `
+		SELECT count(*) FROM (SELECT 1 FROM `+f.from(&q)+` WHERE `+q.whereSQL()+` LIMIT `+q.arg(p.CountLimit+1)+`) c`,
+		q.args...).Scan(&cc.N)
+	if err != nil {
+		return nil, wrapErr(err, "count events")
+	}
+	if cc.N > int64(p.CountLimit) {
+		return nil, nil
+	}
+	return cc, nil
 }
 
 // beginPage starts the read-only transaction a page is read in, in one

@@ -291,6 +291,59 @@ func TestListEventsCount(t *testing.T) {
 	}
 }
 
+// A client paging through every event (GDAL, QGIS) gets the same exact
+// numberMatched on every page, counted once; a write between pages is
+// counted again, and a token holder's count (restricted events included)
+// is not reused by an anonymous reader following the same link.
+func TestListEventsCountCarriedByCursor(t *testing.T) {
+	db := testdb.Open(t)
+	const n = 23
+	seedTies(t, db, n)
+	page := store.Page{Limit: 5, CountLimit: 1000}
+
+	before := db.CountQueries()
+	var pages int
+	for p := page; ; pages++ {
+		_, res := list(t, db, store.EventFilter{}, p)
+		if res.Matched == nil || *res.Matched != n {
+			t.Fatalf("page %d: numberMatched %v, want %d", pages, res.Matched, n)
+		}
+		if res.Next == nil {
+			break
+		}
+		p.Cursor = res.Next
+	}
+	if got := db.CountQueries() - before; got != 1 {
+		t.Errorf("a walk of %d pages counted %d times, want once", pages+1, got)
+	}
+
+	_, first := list(t, db, store.EventFilter{IncludeRestricted: true}, page)
+	if *first.Matched != n+1 {
+		t.Fatalf("token holder's count %d, want %d", *first.Matched, n+1)
+	}
+	anon := page
+	anon.Cursor = first.Next
+	if _, res := list(t, db, store.EventFilter{}, anon); res.Matched == nil || *res.Matched != n {
+		t.Errorf("anonymous reader on a token holder's link: numberMatched %v, want %d", res.Matched, n)
+	}
+
+	_, res := list(t, db, store.EventFilter{}, page)
+	err := db.InTx(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.CreateEvent(context.Background(), &eventmap.Event{Type: "raid", Title: "late", OccurredAt: time.Now(),
+			TimePrecision: "day", Geometry: orb.Point{36, 33}, GeoPrecision: "exact", Country: "SYR", Status: "reported", Visibility: "public"},
+			eventmap.Revision{Editor: "test", Reason: "between pages"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := page
+	next.Cursor = res.Next
+	if _, res := list(t, db, store.EventFilter{}, next); res.Matched == nil || *res.Matched != n+1 {
+		t.Errorf("after a write between pages: numberMatched %v, want %d", res.Matched, n+1)
+	}
+}
+
 func TestListEventsUnknownRegion(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t)
