@@ -162,3 +162,14 @@ func isConnRefused(err error) bool {
 // exceptions, too many connections, the database or role gone. With 57P*
 // (shutdown in progress) they become 503 with Retry-After.
 var unavailableClasses = map[string]bool{"08": true, "53": true, "3D": true, "28": true}
+
+// Snapshot is the database snapshot a statement run now would see
+// (pg_current_snapshot()): equal snapshots see equal data, so it is the
+// dataset version validators (ETags) of whole collections are made from.
+func (db *DB) Snapshot(ctx context.Context) (string, error) {
+	var snap string
+	if err := db.db.QueryRowContext(ctx, `SELECT pg_current_snapshot()::text`).Scan(&snap); err != nil {
+		return "", wrapErr(err, "read snapshot")
+	}
+	return snap, nil
+}
