@@ -378,12 +378,12 @@ func TestRegions(t *testing.T) {
 		t.Errorf("bbox near Damascus: %v", ids(l))
 	}
 	for text, want := range map[string][]string{
-		"approximate = TRUE":                          {"badiya"},
-		"name LIKE 'Eastern%'":                        {"ghouta"},
-		"S_INTERSECTS(geometry, POINT(38.3 34.5))":    {"badiya"},
-		"id IN ('ghouta', 'nowhere') OR name = 'x'":   {"ghouta"},
-		"description = name":                          nil,
-		"NOT approximate = TRUE AND id <> 'badiya'":   {"ghouta"},
+		"approximate = TRUE":                           {"badiya"},
+		"name LIKE 'Eastern%'":                         {"ghouta"},
+		"S_INTERSECTS(geometry, POINT(38.3 34.5))":     {"badiya"},
+		"id IN ('ghouta', 'nowhere') OR name = 'x'":    {"ghouta"},
+		"description = name":                           nil,
+		"NOT approximate = TRUE AND id <> 'badiya'":    {"ghouta"},
 		"S_INTERSECTS(geometry, BBOX(-10, -10, 0, 0))": nil,
 	} {
 		where, err := store.ParseRegionFilter("", text)
