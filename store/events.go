@@ -106,11 +106,12 @@ type Page struct {
 	// Cursor it is ignored. The page itself is read by keyset from the
 	// row before it (offset.go), and its links are keyset cursors.
 	Offset int
-	// Snapshot, when set, is called with the page's database snapshot
-	// (pg_current_snapshot()) before any event is read: equal snapshots
-	// see equal data, so it makes a validator (an ETag) of the page. An
-	// error it returns (such as "not modified") ends ListEvents with it.
-	Snapshot func(snapshot string) error
+	// Version, when set, is called with the dataset version the page is
+	// read at (DatasetVersion, in the page's snapshot) before any event is
+	// read: equal versions, equal pages, so it makes a validator (an ETag)
+	// of the page. An error it returns (such as "not modified") ends
+	// ListEvents with it.
+	Version func(version string) error
 }
 
 // ListResult describes the page that ListEvents streamed.
@@ -147,7 +148,7 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter, p Page, emit func(f
 	if err != nil {
 		return ListResult{}, err
 	}
-	tx, err := db.beginPage(ctx, p.CountLimit > 0 || p.Snapshot != nil)
+	tx, err := db.beginPage(ctx, p.CountLimit > 0 || p.Version != nil)
 	if err != nil {
 		return ListResult{}, err
 	}
@@ -155,12 +156,12 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter, p Page, emit func(f
 	// same as a commit would.
 	defer tx.Rollback()
 	var qr queryer = tx
-	if p.Snapshot != nil {
-		var snap string
-		if err := qr.QueryRowContext(ctx, `SELECT pg_current_snapshot()::text`).Scan(&snap); err != nil {
-			return ListResult{}, wrapErr(err, "read snapshot")
+	if p.Version != nil {
+		v, err := datasetVersion(ctx, qr, f.IncludeRestricted)
+		if err != nil {
+			return ListResult{}, err
 		}
-		if err := p.Snapshot(snap); err != nil {
+		if err := p.Version(v); err != nil {
 			return ListResult{}, err
 		}
 	}

@@ -295,39 +295,76 @@ func TestListEventsOffset(t *testing.T) {
 	}
 }
 
-// The snapshot a page is read in changes with every committed write and
-// stays the same without one, and the page's callback can end the read
-// before any event is read (a 304).
-func TestListEventsSnapshot(t *testing.T) {
+// The dataset version a page is read at changes with every committed
+// write, and only then; a write to restricted events alone leaves the
+// anonymous version as it was; a write that commits after a later one
+// still changes it (max(event_revisions.id) would not); and the page's
+// callback can end the read before any event is read (a 304).
+func TestListEventsVersion(t *testing.T) {
 	t.Parallel()
 	db := sampleDB(t)
 	ctx := context.Background()
-	snap := func() string {
-		var s string
-		_, err := db.ListEvents(ctx, store.EventFilter{}, store.Page{Limit: 1, Snapshot: func(v string) error { s = v; return nil }}, func([]byte) error { return nil })
+	version := func(restricted bool) string {
+		var v string
+		_, err := db.ListEvents(ctx, store.EventFilter{IncludeRestricted: restricted},
+			store.Page{Limit: 1, Version: func(s string) error { v = s; return nil }}, func([]byte) error { return nil })
 		if err != nil {
 			t.Fatal(err)
 		}
-		return s
+		if direct, err := db.DatasetVersion(ctx, restricted); err != nil || direct != v {
+			t.Fatalf("DatasetVersion %q (%v), the page's %q", direct, err, v)
+		}
+		return v
 	}
-	a, b := snap(), snap()
-	if a == "" || a != b {
-		t.Fatalf("two reads without a write: snapshots %q and %q", a, b)
+	anon, all := version(false), version(true)
+	if anon == "" || anon == all || anon != version(false) {
+		t.Fatalf("versions %q (anonymous) and %q (token), twice %q", anon, all, version(false))
 	}
-	if err := db.InTx(ctx, func(tx *store.Tx) error {
+	create := func(tx *store.Tx, visibility string) error {
 		_, err := tx.CreateEvent(ctx, &eventmap.Event{Type: "raid", Title: "new", OccurredAt: time.Now(), TimePrecision: "day",
-			Geometry: orb.Point{36, 33}, GeoPrecision: "exact", Country: "SYR", Status: "reported", Visibility: "restricted"},
-			eventmap.Revision{Editor: "test", Reason: "snapshot"})
+			Geometry: orb.Point{36, 33}, GeoPrecision: "exact", Country: "SYR", Status: "reported", Visibility: visibility},
+			eventmap.Revision{Editor: "test", Reason: "version"})
 		return err
-	}); err != nil {
+	}
+	if err := db.InTx(ctx, func(tx *store.Tx) error { return create(tx, "restricted") }); err != nil {
 		t.Fatal(err)
 	}
-	if c := snap(); c == a {
-		t.Errorf("snapshot %q unchanged by a committed write", c)
+	if a, b := version(false), version(true); a != anon || b == all {
+		t.Errorf("after a restricted write: anonymous %q (was %q), token %q (was %q)", a, anon, b, all)
 	}
+	anon, all = version(false), version(true)
+
+	// Two writes: the first to draw its revision id commits last.
+	drawn, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- db.InTx(ctx, func(tx *store.Tx) error {
+			if err := create(tx, "public"); err != nil {
+				return err
+			}
+			close(drawn)
+			<-release
+			return nil
+		})
+	}()
+	<-drawn
+	if err := db.InTx(ctx, func(tx *store.Tx) error { return create(tx, "public") }); err != nil {
+		t.Fatal(err)
+	}
+	between := version(false)
+	if between == anon {
+		t.Errorf("a committed public write left the version at %q", between)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if after := version(false); after == between {
+		t.Errorf("the write that drew the lower revision id committed last, and the version stayed %q", after)
+	}
+
 	stop := errors.New("not modified")
 	emitted := 0
-	_, err := db.ListEvents(ctx, store.EventFilter{}, store.Page{Limit: 5, Snapshot: func(string) error { return stop }}, func([]byte) error { emitted++; return nil })
+	_, err := db.ListEvents(ctx, store.EventFilter{}, store.Page{Limit: 5, Version: func(string) error { return stop }}, func([]byte) error { emitted++; return nil })
 	if !errors.Is(err, stop) || emitted != 0 {
 		t.Errorf("a refusing callback: err %v after %d events, want its error before any", err, emitted)
 	}
