@@ -164,7 +164,7 @@ func isConnRefused(err error) bool {
 var unavailableClasses = map[string]bool{"08": true, "53": true, "3D": true, "28": true}
 
 // DatasetVersion is how many committed transactions changed what a
-// reader sees (migrations/00009_gis_dataset_version.sql): events and
+// reader sees (migrations/00009_gis_collections_and_caching.sql): events and
 // regions for token holders, their public part for everyone else, so a
 // change to restricted events alone leaves the anonymous version as it
 // was. Equal versions see equal data: HTTP validators of whole
