@@ -1,9 +1,10 @@
 -- Map aggregates kept ready: how many events lie in each cell of the map's
--- cluster grid, per type, status and visibility, over all time and per
--- month, and how many happened on each day. Triggers on events keep them
--- in the transaction of every write, set-based however many rows a
--- statement writes, so clusters, histograms, crowded tiles and counts read
--- a few thousand rows instead of every event. DESIGN.md §7, issue 13.
+-- cluster grid, per visibility and, in one table of each pair, per type and
+-- status, over all time and per month; and how many happened on each day.
+-- Triggers on events keep them in the transaction of every write,
+-- set-based however many rows a statement writes, so clusters, histograms,
+-- crowded tiles and counts read a few thousand rows instead of every
+-- event. DESIGN.md §7, issue 13.
 --
 -- The grid is the one store.ClusterEvents draws: cells of 64 screen pixels
 -- on 256-pixel Web Mercator tiles, so zoom z has 4·2^z cells a side, and
@@ -13,6 +14,10 @@
 -- point itself, or a point inside an area).
 
 -- +goose Up
+-- Filling the aggregates and building the indexes reads every event: on a
+-- million events that takes minutes, past any request's statement timeout.
+SET LOCAL statement_timeout = 0;
+
 -- Text search (the q filter) by trigram index.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
@@ -82,6 +87,26 @@ CREATE TABLE event_cells (
 -- this index reads rows of cells (its north and south edges).
 CREATE INDEX event_cells_rows_idx ON event_cells (z, cy, cx);
 
+-- The same without type and status: what the map asks for most (every
+-- type and status), in a row per cell instead of one per combination.
+CREATE TABLE event_cell_totals (
+    z          smallint NOT NULL CHECK (z BETWEEN 0 AND 14),
+    cx         integer NOT NULL,
+    cy         integer NOT NULL,
+    restricted boolean NOT NULL,
+    n          bigint NOT NULL,
+    x_sum      bigint NOT NULL,
+    y_sum      bigint NOT NULL,
+    west       float8,
+    south      float8,
+    east       float8,
+    north      float8,
+    id_xor_hi  bigint NOT NULL,
+    id_xor_lo  bigint NOT NULL,
+    PRIMARY KEY (z, cx, cy, restricted)
+) WITH (fillfactor = 90);
+CREATE INDEX event_cell_totals_rows_idx ON event_cell_totals (z, cy, cx);
+
 -- The same per calendar month (UTC) of occurred_at: clusters and counts
 -- with a month-aligned time range, and month and year histograms.
 CREATE TABLE event_cell_months (
@@ -104,6 +129,25 @@ CREATE TABLE event_cell_months (
     PRIMARY KEY (z, cx, cy, month, type, status, restricted)
 ) WITH (fillfactor = 90);
 CREATE INDEX event_cell_months_rows_idx ON event_cell_months (z, cy, cx);
+
+CREATE TABLE event_cell_month_totals (
+    z          smallint NOT NULL CHECK (z BETWEEN 0 AND 14),
+    cx         integer NOT NULL,
+    cy         integer NOT NULL,
+    month      date NOT NULL,
+    restricted boolean NOT NULL,
+    n          bigint NOT NULL,
+    x_sum      bigint NOT NULL,
+    y_sum      bigint NOT NULL,
+    west       float8,
+    south      float8,
+    east       float8,
+    north      float8,
+    id_xor_hi  bigint NOT NULL,
+    id_xor_lo  bigint NOT NULL,
+    PRIMARY KEY (z, cx, cy, month, restricted)
+) WITH (fillfactor = 90);
+CREATE INDEX event_cell_month_totals_rows_idx ON event_cell_month_totals (z, cy, cx);
 
 -- Events per UTC day, without place: day and week histograms and counts
 -- with a day-aligned time range, for the whole map.
@@ -157,6 +201,22 @@ WITH ev AS (
         east = greatest(c.east, excluded.east), north = greatest(c.north, excluded.north),
         id_xor_hi = c.id_xor_hi # excluded.id_xor_hi, id_xor_lo = c.id_xor_lo # excluded.id_xor_lo
     RETURNING z, cx, cy, type, status, restricted, n
+), totals AS (
+    INSERT INTO event_cell_totals AS c (z, cx, cy, restricted, n, x_sum, y_sum,
+        west, south, east, north, id_xor_hi, id_xor_lo)
+    SELECT z, cx, cy, restricted, sum(sign), sum(sign * xs), sum(sign * ys),
+        min(x) FILTER (WHERE sign > 0), min(y) FILTER (WHERE sign > 0),
+        max(x) FILTER (WHERE sign > 0), max(y) FILTER (WHERE sign > 0), bit_xor(hi), bit_xor(lo)
+    FROM lv
+    GROUP BY z, cx, cy, restricted
+    HAVING sum(sign) <> 0 OR sum(sign * xs) <> 0 OR sum(sign * ys) <> 0 OR bit_xor(hi) <> 0 OR bit_xor(lo) <> 0
+    ORDER BY z, cx, cy, restricted
+    ON CONFLICT (z, cx, cy, restricted) DO UPDATE SET
+        n = c.n + excluded.n, x_sum = c.x_sum + excluded.x_sum, y_sum = c.y_sum + excluded.y_sum,
+        west = least(c.west, excluded.west), south = least(c.south, excluded.south),
+        east = greatest(c.east, excluded.east), north = greatest(c.north, excluded.north),
+        id_xor_hi = c.id_xor_hi # excluded.id_xor_hi, id_xor_lo = c.id_xor_lo # excluded.id_xor_lo
+    RETURNING z, cx, cy, restricted, n
 ), months AS (
     INSERT INTO event_cell_months AS c (z, cx, cy, month, type, status, restricted, n, x_sum, y_sum,
         west, south, east, north, id_xor_hi, id_xor_lo)
@@ -173,6 +233,22 @@ WITH ev AS (
         east = greatest(c.east, excluded.east), north = greatest(c.north, excluded.north),
         id_xor_hi = c.id_xor_hi # excluded.id_xor_hi, id_xor_lo = c.id_xor_lo # excluded.id_xor_lo
     RETURNING z, cx, cy, month, type, status, restricted, n
+), month_totals AS (
+    INSERT INTO event_cell_month_totals AS c (z, cx, cy, month, restricted, n, x_sum, y_sum,
+        west, south, east, north, id_xor_hi, id_xor_lo)
+    SELECT z, cx, cy, month, restricted, sum(sign), sum(sign * xs), sum(sign * ys),
+        min(x) FILTER (WHERE sign > 0), min(y) FILTER (WHERE sign > 0),
+        max(x) FILTER (WHERE sign > 0), max(y) FILTER (WHERE sign > 0), bit_xor(hi), bit_xor(lo)
+    FROM lv
+    GROUP BY z, cx, cy, month, restricted
+    HAVING sum(sign) <> 0 OR sum(sign * xs) <> 0 OR sum(sign * ys) <> 0 OR bit_xor(hi) <> 0 OR bit_xor(lo) <> 0
+    ORDER BY z, cx, cy, month, restricted
+    ON CONFLICT (z, cx, cy, month, restricted) DO UPDATE SET
+        n = c.n + excluded.n, x_sum = c.x_sum + excluded.x_sum, y_sum = c.y_sum + excluded.y_sum,
+        west = least(c.west, excluded.west), south = least(c.south, excluded.south),
+        east = greatest(c.east, excluded.east), north = greatest(c.north, excluded.north),
+        id_xor_hi = c.id_xor_hi # excluded.id_xor_hi, id_xor_lo = c.id_xor_lo # excluded.id_xor_lo
+    RETURNING z, cx, cy, month, restricted, n
 ), days AS (
     INSERT INTO event_days AS d (day, type, status, restricted, n)
     SELECT day, type, status, restricted, sum(sign)
@@ -183,24 +259,34 @@ WITH ev AS (
     ON CONFLICT (day, type, status, restricted) DO UPDATE SET n = d.n + excluded.n
     RETURNING day, type, status, restricted, n
 )
-SELECT (SELECT jsonb_agg(jsonb_build_array(z, cx, cy, type, status, restricted)) FROM cells WHERE n = 0),
-    (SELECT jsonb_agg(jsonb_build_array(z, cx, cy, month, type, status, restricted)) FROM months WHERE n = 0),
-    (SELECT jsonb_agg(jsonb_build_array(day, type, status, restricted)) FROM days WHERE n = 0)
+SELECT jsonb_build_object(
+    'cells', (SELECT jsonb_agg(jsonb_build_array(z, cx, cy, type, status, restricted)) FROM cells WHERE n = 0),
+    'totals', (SELECT jsonb_agg(jsonb_build_array(z, cx, cy, restricted)) FROM totals WHERE n = 0),
+    'months', (SELECT jsonb_agg(jsonb_build_array(z, cx, cy, month, type, status, restricted)) FROM months WHERE n = 0),
+    'month_totals', (SELECT jsonb_agg(jsonb_build_array(z, cx, cy, month, restricted)) FROM month_totals WHERE n = 0),
+    'days', (SELECT jsonb_agg(jsonb_build_array(day, type, status, restricted)) FROM days WHERE n = 0))
 $sql$, src);
 -- +goose StatementEnd
 
 -- Rows that count no event any more are removed, so reads never see them.
+-- zero holds their keys per table, as event_aggregates_sql returns them.
 -- +goose StatementBegin
-CREATE FUNCTION event_aggregates_prune(cells jsonb, months jsonb, days jsonb) RETURNS void
+CREATE FUNCTION event_aggregates_prune(zero jsonb) RETURNS void
     LANGUAGE sql AS $$
-    DELETE FROM event_cells c USING jsonb_array_elements(cells) k
+    DELETE FROM event_cells c USING jsonb_array_elements(zero->'cells') k
     WHERE c.z = (k->>0)::smallint AND c.cx = (k->>1)::integer AND c.cy = (k->>2)::integer
       AND c.type = k->>3 AND c.status = k->>4 AND c.restricted = (k->>5)::boolean AND c.n = 0;
-    DELETE FROM event_cell_months c USING jsonb_array_elements(months) k
+    DELETE FROM event_cell_totals c USING jsonb_array_elements(zero->'totals') k
+    WHERE c.z = (k->>0)::smallint AND c.cx = (k->>1)::integer AND c.cy = (k->>2)::integer
+      AND c.restricted = (k->>3)::boolean AND c.n = 0;
+    DELETE FROM event_cell_months c USING jsonb_array_elements(zero->'months') k
     WHERE c.z = (k->>0)::smallint AND c.cx = (k->>1)::integer AND c.cy = (k->>2)::integer
       AND c.month = (k->>3)::date AND c.type = k->>4 AND c.status = k->>5 AND c.restricted = (k->>6)::boolean
       AND c.n = 0;
-    DELETE FROM event_days d USING jsonb_array_elements(days) k
+    DELETE FROM event_cell_month_totals c USING jsonb_array_elements(zero->'month_totals') k
+    WHERE c.z = (k->>0)::smallint AND c.cx = (k->>1)::integer AND c.cy = (k->>2)::integer
+      AND c.month = (k->>3)::date AND c.restricted = (k->>4)::boolean AND c.n = 0;
+    DELETE FROM event_days d USING jsonb_array_elements(zero->'days') k
     WHERE d.day = (k->>0)::date AND d.type = k->>1 AND d.status = k->>2 AND d.restricted = (k->>3)::boolean
       AND d.n = 0;
 $$;
@@ -224,9 +310,7 @@ CREATE FUNCTION event_aggregates_trigger() RETURNS trigger
     LANGUAGE plpgsql AS $$
 DECLARE
     src text;
-    zero_cells jsonb;
-    zero_months jsonb;
-    zero_days jsonb;
+    zero jsonb;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         src := 'SELECT 1 AS sign, id, geom, occurred_at, type, status, visibility
@@ -250,8 +334,8 @@ BEGIN
                       AND n.type = o.type AND n.status = o.status AND n.visibility = o.visibility)';
     END IF;
     PERFORM pg_advisory_xact_lock(hashtextextended('eventmap aggregates', 0));
-    EXECUTE event_aggregates_sql(src) INTO zero_cells, zero_months, zero_days;
-    PERFORM event_aggregates_prune(zero_cells, zero_months, zero_days);
+    EXECUTE event_aggregates_sql(src) INTO zero;
+    PERFORM event_aggregates_prune(zero);
     RETURN NULL;
 END
 $$;
@@ -274,7 +358,9 @@ CREATE FUNCTION event_aggregates_truncate() RETURNS trigger
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('eventmap aggregates', 0));
     DELETE FROM event_cells;
+    DELETE FROM event_cell_totals;
     DELETE FROM event_cell_months;
+    DELETE FROM event_cell_month_totals;
     DELETE FROM event_days;
     RETURN NULL;
 END
@@ -293,7 +379,9 @@ CREATE FUNCTION event_aggregates_rebuild() RETURNS void
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('eventmap aggregates', 0));
     DELETE FROM event_cells;
+    DELETE FROM event_cell_totals;
     DELETE FROM event_cell_months;
+    DELETE FROM event_cell_month_totals;
     DELETE FROM event_days;
     EXECUTE event_aggregates_sql('SELECT 1 AS sign, id, geom, occurred_at, type, status, visibility
                                   FROM events WHERE deleted_at IS NULL');
@@ -303,7 +391,9 @@ $$;
 
 SELECT event_aggregates_rebuild();
 ANALYZE event_cells;
+ANALYZE event_cell_totals;
 ANALYZE event_cell_months;
+ANALYZE event_cell_month_totals;
 ANALYZE event_days;
 
 -- Reads the aggregates cannot answer scan events, so these make them fast.
@@ -316,14 +406,8 @@ CREATE INDEX events_text_trgm_idx ON events
 CREATE INDEX actors_lower_name_idx ON actors (lower(name));
 CREATE INDEX event_actors_actor_event_idx ON event_actors (actor_id, event_id);
 DROP INDEX event_actors_actor_idx;
--- Areas and other non-point geometries, few among many points: the edge of
--- a box answered from the aggregates reads them whole, as an area can
--- reach into the box from a cell outside it.
-CREATE INDEX events_area_geom_idx ON events USING gist (geom)
-    WHERE deleted_at IS NULL AND GeometryType(geom) <> 'POINT';
 
 -- +goose Down
-DROP INDEX events_area_geom_idx;
 CREATE INDEX event_actors_actor_idx ON event_actors (actor_id);
 DROP INDEX event_actors_actor_event_idx;
 DROP INDEX actors_lower_name_idx;
@@ -335,10 +419,12 @@ DROP TRIGGER events_aggregates_insert ON events;
 DROP FUNCTION event_aggregates_rebuild();
 DROP FUNCTION event_aggregates_truncate();
 DROP FUNCTION event_aggregates_trigger();
-DROP FUNCTION event_aggregates_prune(jsonb, jsonb, jsonb);
+DROP FUNCTION event_aggregates_prune(jsonb);
 DROP FUNCTION event_aggregates_sql(text);
 DROP TABLE event_days;
+DROP TABLE event_cell_month_totals;
 DROP TABLE event_cell_months;
+DROP TABLE event_cell_totals;
 DROP TABLE event_cells;
 DROP FUNCTION event_id_from(bigint, bigint);
 DROP FUNCTION event_id_lo(uuid);

@@ -35,6 +35,9 @@ type Options struct {
 // DB is a handle on the event store.
 type DB struct {
 	db *sql.DB
+	// rawSummaryLimit, when set, replaces the package's rawSummaryLimit
+	// (tests of the refusal set it low).
+	rawSummaryLimit int
 }
 
 // Open connects and checks the database answers.

@@ -20,7 +20,11 @@ var sqlBuilders = map[string]bool{
 	"geometrySQL": true,                    // output CRS allow-list (events.go)
 	"orderBySQL":  true, "keysetSQL": true, // sortby allow-list and keyset predicate (cursor.go)
 	"compileCQL": true, // CQL2 compiled against the queryables allow-list (cql.go)
-	"CopyIn":     true, // lib/pq's COPY statement: it quotes the table and column names itself
+	// Reads of the map aggregates (aggregates.go): cell ranges and levels
+	// computed in Go, bound with query.arg; table names from constants;
+	// the edge read's conditions from EventFilter.apply.
+	"aggregateRows": true, "aggregateDims": true, "clustersSQL": true, "histogramSQL": true, "countSQL": true, "tableName": true,
+	"CopyIn": true, // lib/pq's COPY statement: it quotes the table and column names itself
 }
 
 // sqlAllowListMaps are package-level maps from user-chosen names to SQL
