@@ -260,11 +260,11 @@ WITH ev AS (
     RETURNING day, type, status, restricted, n
 )
 SELECT jsonb_build_object(
-    'cells', (SELECT jsonb_agg(jsonb_build_array(z, cx, cy, type, status, restricted)) FROM cells WHERE n = 0),
-    'totals', (SELECT jsonb_agg(jsonb_build_array(z, cx, cy, restricted)) FROM totals WHERE n = 0),
-    'months', (SELECT jsonb_agg(jsonb_build_array(z, cx, cy, month, type, status, restricted)) FROM months WHERE n = 0),
-    'month_totals', (SELECT jsonb_agg(jsonb_build_array(z, cx, cy, month, restricted)) FROM month_totals WHERE n = 0),
-    'days', (SELECT jsonb_agg(jsonb_build_array(day, type, status, restricted)) FROM days WHERE n = 0))
+    'cells', (SELECT COALESCE(jsonb_agg(jsonb_build_array(z, cx, cy, type, status, restricted)), '[]') FROM cells WHERE n = 0),
+    'totals', (SELECT COALESCE(jsonb_agg(jsonb_build_array(z, cx, cy, restricted)), '[]') FROM totals WHERE n = 0),
+    'months', (SELECT COALESCE(jsonb_agg(jsonb_build_array(z, cx, cy, month, type, status, restricted)), '[]') FROM months WHERE n = 0),
+    'month_totals', (SELECT COALESCE(jsonb_agg(jsonb_build_array(z, cx, cy, month, restricted)), '[]') FROM month_totals WHERE n = 0),
+    'days', (SELECT COALESCE(jsonb_agg(jsonb_build_array(day, type, status, restricted)), '[]') FROM days WHERE n = 0))
 $sql$, src);
 -- +goose StatementEnd
 

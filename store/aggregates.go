@@ -355,7 +355,16 @@ type aggregateGroup struct {
 // other read of f selects.
 func aggregateRows(q *query, f EventFilter, t aggregateTable, group aggregateGroup) string {
 	table := t.tableName()
-	dims := f.aggregateDims(q, t)
+	// The dimension conditions are bound once, when a first read of the
+	// aggregates needs them: a box too small for any whole cell has none,
+	// and every argument bound must appear in the statement.
+	var dims string
+	dimsOnce := func() string {
+		if dims == "" {
+			dims = f.aggregateDims(q, t)
+		}
+		return dims
+	}
 	// The measure columns; event_days counts only.
 	measures := "c.n, c.x_sum, c.y_sum, c.west, c.south, c.east, c.north, c.id_xor_hi, c.id_xor_lo"
 	if t == aggregateDays {
@@ -372,13 +381,13 @@ func aggregateRows(q *query, f EventFilter, t aggregateTable, group aggregateGro
 	if f.BBox == nil {
 		switch {
 		case t == aggregateDays:
-			return "SELECT " + period + measures + " FROM " + table + " c WHERE " + dims
+			return "SELECT " + period + measures + " FROM " + table + " c WHERE " + dimsOnce()
 		case group.zoom >= 0:
 			return "SELECT c.cx AS gx, c.cy AS gy, " + measures + " FROM " + table + " c WHERE c.z = " +
-				q.arg(group.zoom) + " AND " + dims
+				q.arg(group.zoom) + " AND " + dimsOnce()
 		}
 		// The cells of level 0 are the whole map.
-		return "SELECT " + period + measures + " FROM " + table + " c WHERE c.z = 0 AND " + dims
+		return "SELECT " + period + measures + " FROM " + table + " c WHERE c.z = 0 AND " + dimsOnce()
 	}
 
 	var covers []boxCover
@@ -405,7 +414,7 @@ func aggregateRows(q *query, f EventFilter, t aggregateTable, group aggregateGro
 			for _, r := range ring {
 				pieces = append(pieces, "SELECT "+key+measures+" FROM "+table+" c WHERE c.z = "+level+
 					" AND c.cx BETWEEN "+q.arg(r.x0)+" AND "+q.arg(r.x1)+
-					" AND c.cy BETWEEN "+q.arg(r.y0)+" AND "+q.arg(r.y1)+" AND "+dims)
+					" AND c.cy BETWEEN "+q.arg(r.y0)+" AND "+q.arg(r.y1)+" AND "+dimsOnce())
 			}
 		}
 	}
