@@ -25,6 +25,10 @@ var sqlBuilders = map[string]bool{
 	// Column lists from the property table, eventmap.Properties (properties.go, write.go, bulk.go).
 	"writtenColumns": true, "insertEventSQL": true, "updateEventSQL": true, "stagingTableSQL": true, "stagedAssignments": true, "stagedFeatureSQL": true,
 	"catalogIndexSQL": true, // index names and definitions read from pg_index in the same transaction (bulk.go)
+	// Reads of the map aggregates (aggregates.go): cell ranges and levels
+	// computed in Go, bound with query.arg; table names from constants;
+	// the edge read's conditions from EventFilter.apply.
+	"aggregateRows": true, "aggregateDims": true, "clustersSQL": true, "histogramSQL": true, "countSQL": true, "tableName": true,
 }
 
 // sqlAllowListMaps are package-level maps from user-chosen names to SQL
