@@ -84,7 +84,19 @@ func (db *DB) RefreshServedFeatures(ctx context.Context, progress func(done int6
 	// batch runs one statement in a transaction of its own, without the
 	// pool's statement_timeout: a maintenance job as long as the table,
 	// in short transactions.
-	batch := func(stmt string, args ...any) (n int64, last sql.NullString, err error) {
+	rebuildSQL := `
+		WITH b AS (SELECT id FROM events WHERE id > $1 AND deleted_at IS NULL ORDER BY id LIMIT $2),
+		u AS (UPDATE events e SET feature = (` + featureSQLIn(geometryCRS84) + `)::text FROM b WHERE e.id = b.id RETURNING e.id)
+		SELECT count(*), (SELECT id::text FROM b ORDER BY id DESC LIMIT 1) FROM u`
+	missingSQL := `
+		WITH u AS (UPDATE events e SET feature = (` + featureSQLIn(geometryCRS84) + `)::text
+			WHERE e.id IN (SELECT id FROM events WHERE feature IS NULL AND deleted_at IS NULL LIMIT $1) RETURNING e.id)
+		SELECT count(*), NULL::text FROM u`
+	batch := func(all bool, args ...any) (n int64, last sql.NullString, err error) {
+		stmt := missingSQL
+		if all {
+			stmt = rebuildSQL
+		}
 		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return 0, last, err
@@ -102,10 +114,7 @@ func (db *DB) RefreshServedFeatures(ctx context.Context, progress func(done int6
 		// Every document, in id order.
 		after := "00000000-0000-0000-0000-000000000000"
 		for {
-			n, last, err := batch(`
-				WITH b AS (SELECT id FROM events WHERE id > $1 AND deleted_at IS NULL ORDER BY id LIMIT $2),
-				u AS (UPDATE events e SET feature = (`+featureSQLIn(geometryCRS84)+`)::text FROM b WHERE e.id = b.id RETURNING e.id)
-				SELECT count(*), (SELECT id::text FROM b ORDER BY id DESC LIMIT 1) FROM u`, after, refreshBatch)
+			n, last, err := batch(true, after, refreshBatch)
 			if err != nil {
 				return done, wrapErr(err, "rebuild served features")
 			}
@@ -122,10 +131,7 @@ func (db *DB) RefreshServedFeatures(ctx context.Context, progress func(done int6
 	// Missing ones: events written by plain SQL, or a rebuild that raced
 	// a write.
 	for {
-		n, _, err := batch(`
-			WITH u AS (UPDATE events e SET feature = (`+featureSQLIn(geometryCRS84)+`)::text
-				WHERE e.id IN (SELECT id FROM events WHERE feature IS NULL AND deleted_at IS NULL LIMIT $1) RETURNING e.id)
-			SELECT count(*), NULL::text FROM u`, refreshBatch)
+		n, _, err := batch(false, refreshBatch)
 		if err != nil {
 			return done, wrapErr(err, "build missing served features")
 		}
