@@ -33,4 +33,3 @@ func TestWhenAndPlaceOnPages(t *testing.T) {
 		}
 	}
 }
-
