@@ -293,6 +293,8 @@ async function run() {
 				item: `/collections/events/items/${DUMAYR}?f=html`,
 				'item-caches': '/collections/events/items/6f0c8f0e-2d4b-4c1e-9a51-0d3b8f1a9e02?f=html',
 				history: `/collections/events/items/${DUMAYR}/revisions?f=html`,
+				conformance: '/conformance?f=html',
+				api: '/api.html',
 			};
 			const widths = {};
 			for (const [name, path] of Object.entries(pages)) {
