@@ -69,7 +69,9 @@ func New(db *store.DB, cfg config.Config, logger *slog.Logger, opts ...Option) (
 		e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
 	e.Use(
-		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: s.logPanic}),
+		// The stack of the panicking goroutine only (DisableStackAll), to
+		// the log through logPanic; the client gets a 500 problem.
+		middleware.RecoverWithConfig(middleware.RecoverConfig{StackSize: 16 << 10, DisableStackAll: true, LogErrorFunc: s.logPanic}),
 		middleware.RequestID(),
 		middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 			LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRequestID: true,
@@ -77,6 +79,7 @@ func New(db *store.DB, cfg config.Config, logger *slog.Logger, opts ...Option) (
 			HandleError:   true,
 			LogValuesFunc: s.logRequest,
 		}),
+		hostGuard,
 		// Level 1, chosen by `make bench` (bench/results/): on an items page
 		// of 1000 Features it compresses about 1.8 times faster than level
 		// 5 and the page is a third larger (still a ninth of the plain
