@@ -79,15 +79,32 @@ func openMigrated(ctx context.Context, cfg config.Config, e env) (*store.DB, err
 	if err != nil {
 		return nil, err
 	}
-	m, err := db.NewMigrator(newLogger(cfg, e.stderr))
-	if err == nil {
-		_, err = m.Up(ctx)
-	}
-	if err != nil {
+	if _, err := migrateUp(ctx, cfg, db, newLogger(cfg, e.stderr)); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// migrateUp applies pending migrations to db's database. With
+// DATABASE_MIGRATE_URL set they run over a connection of their own
+// straight to PostgreSQL: goose's advisory lock and the served-features
+// rebuild hold session locks, which a transaction-pooling PgBouncer
+// would hand from one server connection to another (and leave held).
+func migrateUp(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger) (int, error) {
+	if cfg.DatabaseMigrateURL != "" {
+		direct, err := openURL(ctx, cfg, cfg.DatabaseMigrateURL, 4)
+		if err != nil {
+			return 0, fmt.Errorf("DATABASE_MIGRATE_URL: %w", err)
+		}
+		defer direct.Close()
+		db = direct
+	}
+	m, err := db.NewMigrator(log)
+	if err != nil {
+		return 0, err
+	}
+	return m.Up(ctx)
 }
 
 // openDB connects with the configured pool size and statement timeout.
@@ -95,9 +112,13 @@ func openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
 	if err := cfg.RequireDatabase(); err != nil {
 		return nil, err
 	}
+	return openURL(ctx, cfg, cfg.DatabaseURL, cfg.DBMaxConns)
+}
+
+func openURL(ctx context.Context, cfg config.Config, url string, pool int) (*store.DB, error) {
 	return store.Open(ctx, store.Options{
-		URL:              cfg.DatabaseURL,
+		URL:              url,
 		StatementTimeout: cfg.StatementTimeout,
-		MaxOpenConns:     cfg.DBMaxConns,
+		MaxOpenConns:     pool,
 	})
 }

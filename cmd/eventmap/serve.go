@@ -26,11 +26,7 @@ func serve(ctx context.Context, e env, args []string) error {
 	defer db.Close()
 
 	// Replicas starting together serialise on an advisory lock inside Up.
-	m, err := db.NewMigrator(log)
-	if err != nil {
-		return err
-	}
-	n, err := m.Up(ctx)
+	n, err := migrateUp(ctx, cfg, db, log)
 	if err != nil {
 		return err
 	}
