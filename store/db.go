@@ -36,6 +36,12 @@ type Options struct {
 // DB is a handle on the event store.
 type DB struct {
 	db *sql.DB
+	// probe is a pool of its own, of at most two connections, for health
+	// checks (Ping, migration state, replica lag): /readyz must tell
+	// whether the database answers, not whether the main pool has a free
+	// connection, or a replica busy with a burst of requests would be
+	// taken out of the load balancer at the worst moment.
+	probe *sql.DB
 	// counts is how many numberMatched counts ran (CountQueries).
 	counts atomic.Int64
 }
@@ -82,7 +88,11 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	return &DB{db: db}, nil
+	probe := sql.OpenDB(conn)
+	probe.SetMaxOpenConns(2)
+	probe.SetMaxIdleConns(1)
+	probe.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{db: db, probe: probe}, nil
 }
 
 // checkPoolFits refuses a pool larger than the connections the server
@@ -106,11 +116,15 @@ func checkPoolFits(ctx context.Context, db *sql.DB, pool int) error {
 }
 
 // Close closes every connection in the pool.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	db.probe.Close()
+	return db.db.Close()
+}
 
-// Ping reports whether the database answers now.
+// Ping reports whether the database answers now, over the probe pool: a
+// saturated main pool does not make it fail.
 func (db *DB) Ping(ctx context.Context) error {
-	if err := db.db.PingContext(ctx); err != nil {
+	if err := db.probe.PingContext(ctx); err != nil {
 		return wrapErr(err, "ping database")
 	}
 	return nil

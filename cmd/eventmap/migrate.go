@@ -16,11 +16,7 @@ func migrate(ctx context.Context, e env, args []string) error {
 	if len(rest) != 1 {
 		return fmt.Errorf("migrate: expected one of up, down, status")
 	}
-	if err := cfg.RequireDatabase(); err != nil {
-		return err
-	}
-	// Straight to PostgreSQL when DATABASE_URL is a pooler (migrateUp).
-	db, err := openURL(ctx, cfg, cfg.MigrateURL(), 4)
+	db, err := openMigrationDB(ctx, cfg)
 	if err != nil {
 		return err
 	}

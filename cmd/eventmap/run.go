@@ -79,27 +79,26 @@ func openMigrated(ctx context.Context, cfg config.Config, e env) (*store.DB, err
 	if err != nil {
 		return nil, err
 	}
-	if _, err := migrateUp(ctx, cfg, db, newLogger(cfg, e.stderr)); err != nil {
+	if _, err := migrateUp(ctx, cfg, newLogger(cfg, e.stderr)); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
 }
 
-// migrateUp applies pending migrations to db's database. With
-// DATABASE_MIGRATE_URL set they run over a connection of their own
-// straight to PostgreSQL: goose's advisory lock and the served-features
-// rebuild hold session locks, which a transaction-pooling PgBouncer
-// would hand from one server connection to another (and leave held).
-func migrateUp(ctx context.Context, cfg config.Config, db *store.DB, log *slog.Logger) (int, error) {
-	if cfg.DatabaseMigrateURL != "" {
-		direct, err := openURL(ctx, cfg, cfg.DatabaseMigrateURL, 4)
-		if err != nil {
-			return 0, fmt.Errorf("DATABASE_MIGRATE_URL: %w", err)
-		}
-		defer direct.Close()
-		db = direct
+// migrateUp applies pending migrations to db's database, over a small
+// pool of its own: without statement_timeout, since creating PostGIS or
+// an index on a large table takes longer than any request may; and with
+// DATABASE_MIGRATE_URL set, straight to PostgreSQL, since goose's
+// advisory lock and the served-features rebuild hold session locks,
+// which a transaction-pooling PgBouncer would hand from one server
+// connection to another (and leave held).
+func migrateUp(ctx context.Context, cfg config.Config, log *slog.Logger) (int, error) {
+	db, err := openMigrationDB(ctx, cfg)
+	if err != nil {
+		return 0, err
 	}
+	defer db.Close()
 	m, err := db.NewMigrator(log)
 	if err != nil {
 		return 0, err
@@ -107,18 +106,26 @@ func migrateUp(ctx context.Context, cfg config.Config, db *store.DB, log *slog.L
 	return m.Up(ctx)
 }
 
+// openMigrationDB opens the pool migrations run over (migrateUp).
+func openMigrationDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
+	if err := cfg.RequireDatabase(); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, store.Options{URL: cfg.MigrateURL(), MaxOpenConns: 4})
+	if err != nil && cfg.DatabaseMigrateURL != "" {
+		return nil, fmt.Errorf("DATABASE_MIGRATE_URL: %w", err)
+	}
+	return db, err
+}
+
 // openDB connects with the configured pool size and statement timeout.
 func openDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
 	if err := cfg.RequireDatabase(); err != nil {
 		return nil, err
 	}
-	return openURL(ctx, cfg, cfg.DatabaseURL, cfg.DBMaxConns)
-}
-
-func openURL(ctx context.Context, cfg config.Config, url string, pool int) (*store.DB, error) {
 	return store.Open(ctx, store.Options{
-		URL:              url,
+		URL:              cfg.DatabaseURL,
 		StatementTimeout: cfg.StatementTimeout,
-		MaxOpenConns:     pool,
+		MaxOpenConns:     cfg.DBMaxConns,
 	})
 }
