@@ -57,14 +57,23 @@ func TestLocalClustersAndTheCLI(t *testing.T) {
 	t.Parallel()
 	a, b := throwawayCluster(t), throwawayCluster(t)
 	var wg sync.WaitGroup
-	for _, c := range []*privateCluster{a, b} {
+	errs := make([]error, 2)
+	outs := make([][]byte, 2)
+	for i, c := range []*privateCluster{a, b} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.start(t)
+			cmd := exec.Command("bash", "../scripts/pg.sh", "ensure")
+			cmd.Env = append(os.Environ(), "EVENTMAP_PG_DIR="+c.dir)
+			outs[i], errs[i] = cmd.CombinedOutput()
 		}()
 	}
 	wg.Wait()
+	for i := range errs {
+		if errs[i] != nil {
+			t.Fatalf("pg.sh ensure: %v\n%s", errs[i], outs[i])
+		}
+	}
 	if a.port(t) == b.port(t) {
 		t.Fatalf("two clusters initialised at once share port %s", a.port(t))
 	}
