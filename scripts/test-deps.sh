@@ -4,6 +4,7 @@
 #   ogrinfo, ogr2ogr    from apt (Debian package "gdal-bin"), for e2e/gdal_test.go
 #   iso_3166-1.json     from apt (Debian package "iso-codes"), for exchange/countries_test.go
 #                       (exchange/countries.go is generated from it)
+#   pgbouncer           from apt (Debian package "pgbouncer"), for e2e/pgbouncer_test.go
 #   node_modules/       `npm ci` when missing or older than package-lock.json
 # Idempotent and fast (no network) when everything is already present.
 # Usage: bash scripts/test-deps.sh
@@ -15,6 +16,7 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v ogrinfo >/dev/null && command -v ogr2ogr >/dev/null || missing+=(gdal-bin)
 [ -f /usr/share/iso-codes/json/iso_3166-1.json ] || missing+=(iso-codes)
+[ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "test-deps: installing ${missing[*]} (apt)" >&2
 	sudo=""
@@ -34,4 +36,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 	npm ci --no-audit --no-fund --loglevel=error
 fi
 
-echo "test-deps: ok ($(/usr/bin/chromium --version 2>/dev/null | head -n1); $(ogrinfo --version); playwright-core $(node -p 'require("./node_modules/playwright-core/package.json").version'))" >&2
+echo "test-deps: ok ($(/usr/bin/chromium --version 2>/dev/null | head -n1); $(ogrinfo --version); $(/usr/sbin/pgbouncer --version | head -n1); playwright-core $(node -p 'require("./node_modules/playwright-core/package.json").version'))" >&2
