@@ -89,6 +89,8 @@ func New(db *store.DB, cfg config.Config, logger *slog.Logger, opts ...Option) (
 		middleware.RecoverWithConfig(middleware.RecoverConfig{StackSize: 16 << 10, DisableStackAll: true, LogErrorFunc: s.logPanic}),
 		middleware.RequestID(),
 		hostGuard,
+		// Outside gzip, to see whether it compressed (cache.go).
+		representationHeaders,
 		// Level 1, chosen by `make bench` (bench/results/): on an items page
 		// of 1000 Features it compresses about 1.8 times faster than level
 		// 5 and the page is a third larger (still a ninth of the plain

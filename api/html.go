@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"html/template"
 	"net/http"
 	"slices"
@@ -16,6 +17,8 @@ import (
 
 	"eventmap"
 	"eventmap/exchange"
+	"eventmap/geo"
+	"eventmap/store"
 )
 
 //go:embed templates/*.html
@@ -94,6 +97,7 @@ func (s *Server) itemsHTML(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	r.page.Version = s.pageValidator(c, r, formatHTML)
 	ctx, cancel := s.readContext(c)
 	defer cancel()
 	labels, err := s.typeLabels(c)
@@ -107,6 +111,9 @@ func (s *Server) itemsHTML(c echo.Context) error {
 		events = append(events, ev)
 		return err
 	})
+	if errors.Is(err, errNotModified) {
+		return notModified(c)
+	}
 	if err != nil {
 		return err
 	}
@@ -114,18 +121,20 @@ func (s *Server) itemsHTML(c echo.Context) error {
 	next := ""
 	if res.Next != nil {
 		q := cloneValues(r.query)
+		q.Del("offset")
 		q.Set("cursor", res.Next.Encode())
 		next = s.formatURL(c, path, q, formatHTML)
 		c.Response().Header().Add("Link", linkHeader(next, "next", "text/html"))
 	}
 	first := cloneValues(r.query)
 	first.Del("cursor")
+	first.Del("offset")
 	data := map[string]any{
 		"Events":   events,
 		"Returned": res.Returned,
 		"Next":     next,
 		"First":    s.formatURL(c, path, first, formatHTML),
-		"Paged":    r.query.Has("cursor"),
+		"Paged":    r.query.Has("cursor") || r.query.Has("offset"),
 		"GeoJSON":  s.formatURL(c, path, r.query, formatJSON),
 		"CSV":      s.formatURL(c, path, r.query, formatCSV),
 		"Filters":  describeFilters(r.query),
@@ -148,16 +157,20 @@ func describeFilters(q map[string][]string) []string {
 	return out
 }
 
-// itemHTML serves f=html for one event.
-func (s *Server) itemHTML(c echo.Context) error {
+// itemHTML serves f=html for one event of an events collection.
+func (s *Server) itemHTML(c echo.Context, coll collection) error {
 	if err := checkParams(c.QueryParams(), "f"); err != nil {
 		return err
 	}
 	ctx, cancel := s.readContext(c)
 	defer cancel()
-	feature, version, err := s.reader(c).GetEvent(ctx, c.Param("id"), seesRestricted(c))
+	f := store.EventFilter{IncludeRestricted: seesRestricted(c), Shape: coll.shape}
+	feature, version, err := s.reader(c).GetEventIn(ctx, c.Param("id"), f, geo.CRS84)
 	if err != nil {
 		return err
+	}
+	if validate(c, itemTag(version, coll, formatHTML, c.QueryParams())) {
+		return notModified(c)
 	}
 	ev, err := decodeEvent(feature)
 	if err != nil {
@@ -169,7 +182,6 @@ func (s *Server) itemHTML(c echo.Context) error {
 	}
 	ev.TypeLabel = typeLabel(labels, ev.Properties.Type)
 	path := c.Request().URL.Path
-	c.Response().Header().Set("ETag", `"`+formatInt(version)+`-html"`)
 	return s.renderHTML(c, "item", ev.Properties.Title, ev,
 		link{Href: s.formatURL(c, path, nil, formatJSON), Rel: "alternate", Type: geoJSON, Title: "GeoJSON"})
 }

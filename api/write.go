@@ -252,6 +252,9 @@ func ifMatch(c echo.Context) (int64, error) {
 			Detail: "If-Match is required: send the ETag from your last read of the event, so you cannot overwrite a change you have not seen",
 			Errors: []eventmap.FieldError{{Field: "If-Match", Rule: "is required on PUT, PATCH and DELETE"}}}
 	}
+	// The ETag of a gzipped read names the encoding ("3-gzip"); the
+	// version is the same.
+	h = strings.Replace(h, gzipSuffix+`"`, `"`, 1)
 	if !strings.HasPrefix(h, `"`) || !strings.HasSuffix(h, `"`) || len(h) < 3 {
 		return 0, eventmap.Invalid("If-Match", `must be one strong ETag such as "3", as given by the ETag header (not *, W/ or a list)`)
 	}

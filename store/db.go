@@ -189,3 +189,25 @@ func isConnRefused(err error) bool {
 // exceptions, too many connections, the database or role gone. With 57P*
 // (shutdown in progress) they become 503 with Retry-After.
 var unavailableClasses = map[string]bool{"08": true, "53": true, "3D": true, "28": true}
+
+// DatasetVersion is how many committed transactions changed what a
+// reader sees (migrations/00012_dataset_version.sql): events and
+// regions for token holders, their public part for everyone else, so a
+// change to restricted events alone leaves the anonymous version as it
+// was. Equal versions see equal data: HTTP validators of whole
+// collections are made from it.
+func (db *DB) DatasetVersion(ctx context.Context, includeRestricted bool) (string, error) {
+	return datasetVersion(ctx, db.db, includeRestricted)
+}
+
+func datasetVersion(ctx context.Context, qr queryer, includeRestricted bool) (string, error) {
+	var all, public int64
+	err := qr.QueryRowContext(ctx, `SELECT COALESCE(sum(writes), 0)::bigint, COALESCE(sum(public_writes), 0)::bigint FROM dataset_versions`).Scan(&all, &public)
+	if err != nil {
+		return "", wrapErr(err, "read the dataset version")
+	}
+	if includeRestricted {
+		return "all:" + strconv.FormatInt(all, 10), nil
+	}
+	return "public:" + strconv.FormatInt(public, 10), nil
+}

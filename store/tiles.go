@@ -114,7 +114,7 @@ func (db *DB) EventTile(ctx context.Context, f EventFilter, z, x, y int) (Tile, 
 			// in a fixed order so that the same events always make the
 			// same bytes (the ETag is their hash).
 			buffer := q.arg(TileBuffer)
-			geom := strings.Join([]string{"ST_AsMVTGeom(ST_Transform(ST_ClipByBox2D(e.geom, ", bounds, "), 3857), ",
+			geom := strings.Join([]string{"ST_AsMVTGeom(ST_Transform(ST_ClipByBox2D(", f.Shape.tileGeometry(), ", ", bounds, "), 3857), ",
 				env, ", ", extent, ", ", buffer, ", true)"}, "")
 			err = qr.QueryRowContext(ctx, `
 				SELECT `+mvt+`, count(*)
