@@ -212,7 +212,6 @@ func crowdedTileFromAggregates(ctx context.Context, qr queryer, f EventFilter, t
 	perTile := (256 / TileCellPixels) << shift
 	cells := "c.z = " + q.arg(level) + " AND c.cx BETWEEN " + q.arg(perTile*x) + " AND " + q.arg(perTile*x+perTile-1) +
 		" AND c.cy BETWEEN " + q.arg(perTile*y) + " AND " + q.arg(perTile*y+perTile-1) + " AND " + dims
-	bits := q.arg(shift)
 	var n int64
 	if err := qr.QueryRowContext(ctx, `SELECT COALESCE(sum(c.n), 0)::bigint FROM `+table+` c WHERE `+cells, q.args...).Scan(&n); err != nil {
 		return Tile{}, false, wrapErr(err, "count tile events from aggregates")
@@ -220,6 +219,9 @@ func crowdedTileFromAggregates(ctx context.Context, qr queryer, f EventFilter, t
 	if n <= TileFeatureCap {
 		return Tile{}, false, nil
 	}
+	// Bound after the count, which has no use for them: every argument
+	// bound must appear in the statement that gets it.
+	bits := q.arg(shift)
 	zxy := strings.Join([]string{q.arg(z), q.arg(x), q.arg(y)}, ", ")
 	extent := q.arg(TileExtent)
 	visible := "TRUE"
