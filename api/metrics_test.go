@@ -182,7 +182,7 @@ func TestMetricsCountRealRequests(t *testing.T) {
 	}
 
 	m := scrape(t, srv)
-	items := []string{"route=/collections/events/items", "method=GET"}
+	items := []string{"route=/collections/:collectionId/items", "method=GET"}
 	for _, c := range []struct {
 		name   string
 		labels []string
@@ -192,7 +192,7 @@ func TestMetricsCountRealRequests(t *testing.T) {
 		{"eventmap_http_requests_total", append(items, "code=503"), 1},
 		{"eventmap_http_request_duration_seconds", items, 5},
 		{"eventmap_http_response_size_bytes", items, 5},
-		{"eventmap_http_requests_total", []string{"route=/collections/events/items/:id", "code=404"}, 1},
+		{"eventmap_http_requests_total", []string{"route=/collections/:collectionId/items/:id", "code=404"}, 1},
 		{"eventmap_http_requests_total", []string{"route=unmatched", "code=404"}, 1},
 		{"eventmap_http_requests_total", []string{"route=/collections/events/items", "method=POST", "code=201"}, 3},
 		{"eventmap_http_requests_total", []string{"route=/collections/events/import", "method=POST", "code=200"}, 2},
@@ -249,7 +249,7 @@ func TestMetricsCountRealRequests(t *testing.T) {
 		name   string
 		labels []string
 	}{
-		{"eventmap_query_timeouts_total", []string{"route=/collections/events/items"}},
+		{"eventmap_query_timeouts_total", []string{"route=/collections/:collectionId/items"}},
 		{"eventmap_http_unavailable_total", []string{"reason=timeout"}},
 		{"eventmap_http_rate_limited_total", nil},
 	} {

@@ -103,6 +103,7 @@ func rawRequest(addr, method, req string) (rawAnswer, error) {
 // reaches its handler.
 func routeSamples(t *testing.T, srv *api.Server) []string {
 	fill := strings.NewReplacer(
+		":collectionId", "events",
 		":id", "6f0c8f0e-2d4b-4c1e-9a51-0d3b8f1a9e01",
 		":code", "invalid",
 		":tileMatrixSetId", "WebMercatorQuad",

@@ -55,12 +55,12 @@ func (s *Server) expensiveKind(c echo.Context) string {
 	}
 	q := c.QueryParams()
 	switch route {
-	case "/collections/events/items":
+	case "/collections/:collectionId/items":
 		if f, err := negotiate(c, formatJSON, formatHTML, formatCSV); err == nil && f == formatCSV {
 			return "export"
 		}
 		return filterKind(q)
-	case "/collections/events/tiles/:tileMatrixSetId/:tileMatrix/:tileRow/:tileCol":
+	case "/collections/:collectionId/tiles/:tileMatrixSetId/:tileMatrix/:tileRow/:tileCol":
 		return filterKind(q)
 	case "/collections/events/clusters", "/collections/events/histogram":
 		if k := filterKind(q); k != "" {
