@@ -38,6 +38,7 @@ func (s *Server) itemsCSV(c echo.Context) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
+	s.metrics.exported.WithLabelValues("csv").Add(float64(res.Returned))
 	h := c.Response().Header()
 	path := c.Request().URL.Path
 	h.Add("Link", linkHeader(s.formatURL(c, path, r.query, formatCSV), "self", "text/csv"))

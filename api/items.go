@@ -96,6 +96,7 @@ func (s *Server) itemsHandler(c echo.Context) error {
 	if !started {
 		start()
 	}
+	s.metrics.exported.WithLabelValues("geojson").Add(float64(res.Returned))
 	self := s.absURL(c, c.Request().URL.Path, q)
 	links := []link{
 		{Href: self, Rel: "self", Type: geoJSON, Title: "this page"},

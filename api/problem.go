@@ -115,7 +115,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		p.Detail = "internal error; quote the request id when reporting it"
 	}
 	p.Title = http.StatusText(p.Status)
-	if p.Status >= 500 {
+	s.metrics.problem(c, s.routeLabel(c), p.Status, err)
+	// A shed request is the limit working, not a failure: the request
+	// line (a warning, as every 5xx) is enough.
+	if p.Status >= 500 && !isShed(err) {
 		s.log.Error("request failed", "request_id", p.RequestID, "status", p.Status, "err", err)
 	}
 	switch {

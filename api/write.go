@@ -194,35 +194,6 @@ func (s *Server) deleteHandler(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// revisionsHandler serves GET /collections/events/items/{id}/revisions:
-// every accepted write to the event, oldest first, each with the Feature
-// as it was served after that write.
-func (s *Server) revisionsHandler(c echo.Context) error {
-	if err := checkParams(c.QueryParams(), "f"); err != nil {
-		return err
-	}
-	id := c.Param("id")
-	ctx, cancel := s.readContext(c)
-	defer cancel()
-	var revs []json.RawMessage
-	err := s.db.ListRevisions(ctx, id, seesRestricted(c), func(r []byte) error {
-		revs = append(revs, append(json.RawMessage(nil), r...))
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	item := s.absURL(c, "/collections/events/items/"+id, nil)
-	return c.JSON(http.StatusOK, map[string]any{
-		"event_id":  id,
-		"revisions": revs,
-		"links": []link{
-			{Href: s.absURL(c, c.Request().URL.Path, nil), Rel: "self", Type: echo.MIMEApplicationJSON, Title: "history of this event"},
-			{Href: item, Rel: "about", Type: geoJSON, Title: "the event as it is now"},
-		},
-	})
-}
-
 // conditionalWrite checks what every write to an existing event needs
 // before its body is read: the role, no query parameters, and If-Match.
 func conditionalWrite(c echo.Context, need auth.Role, action string) (who store.TokenInfo, id string, ifVersion int64, err error) {

@@ -585,7 +585,7 @@ func TestRevisionsAndAsOf(t *testing.T) {
 			t.Fatalf("status %d, %d revisions, want 2", status, len(l.Revisions))
 		}
 		first, second := l.Revisions[0], l.Revisions[1]
-		if !strings.Contains(first.Feature.Properties.Title, "captures IS official") || !strings.HasPrefix(second.Reason, "Correction") {
+		if !strings.Contains(first.Feature.Properties.Title, "reported as the capture of an IS official") || !strings.HasPrefix(second.Reason, "Correction") {
 			t.Errorf("history does not show the correction: %q then %q (%q)", first.Feature.Properties.Title, second.Feature.Properties.Title, second.Reason)
 		}
 		if first.Editor != nil {

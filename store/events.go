@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -199,22 +200,33 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter, p Page, emit func(f
 
 // countMatched is numberMatched for a page: the count carried by its
 // cursor when that counted the same filter in the same snapshot, else
-// counted now, stopping at p.CountLimit+1 rows (nil above the limit). It
+// from the map aggregates when they can answer the filter, else counted
+// now, stopping at p.CountLimit+1 rows (nil above the limit). It
 // must run in the page's transaction, which sees that snapshot.
 func (db *DB) countMatched(ctx context.Context, qr queryer, f EventFilter, p Page) (*carriedCount, error) {
 	var q query
 	f.apply(&q)
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%v", q.whereSQL(), q.args))
 	cc := &carriedCount{Filter: hex.EncodeToString(sum[:12])}
-	if err := qr.QueryRowContext(ctx, `SELECT pg_current_snapshot()::text`).Scan(&cc.Snapshot); err != nil {
-		return nil, wrapErr(err, "read snapshot")
+	// The dataset version, not the database snapshot: every transaction
+	// of the cluster moves the snapshot, so counts were carried only on
+	// an idle server.
+	var err error
+	if cc.Snapshot, err = datasetVersion(ctx, qr, true); err != nil {
+		return nil, err
 	}
 	if c := p.Cursor; c != nil && c.count != nil && c.count.N >= 0 &&
 		c.count.Filter == cc.Filter && c.count.Snapshot == cc.Snapshot {
 		return c.count, nil
 	}
 	db.counts.Add(1)
-	err := qr.QueryRowContext(ctx, `
+	// Exact and cheap whatever the number, when the map aggregates can
+	// answer the filter: no limit applies then.
+	if n, ok, err := db.countFromAggregates(ctx, qr, f); err != nil || ok {
+		cc.N = n
+		return cc, err
+	}
+	err = qr.QueryRowContext(ctx, `
 		SELECT count(*) FROM (SELECT 1 FROM `+f.from(&q)+` WHERE `+q.whereSQL()+` LIMIT `+q.arg(p.CountLimit+1)+`) c`,
 		q.args...).Scan(&cc.N)
 	if err != nil {
@@ -439,17 +451,39 @@ type Extent struct {
 }
 
 // EventExtent returns the extent of the events f selects, for the
-// collection metadata that GIS clients zoom to.
+// collection metadata that GIS clients zoom to. For every visible event
+// (the collection's own extent) it reads the map aggregates' coarsest
+// cells (which hold points), the events stored as areas (an index of
+// their own, migrations/00011) and the ends of the time index instead of
+// every event: at 1 M
+// events the full scan took seconds, on every GIS client's first request.
+// A cell's box only grows between rebuilds (RebuildAggregates tightens
+// it), so the extent contains the events, possibly with a margin.
 func (db *DB) EventExtent(ctx context.Context, f EventFilter) (Extent, error) {
 	var q query
 	f.apply(&q)
 	var minx, miny, maxx, maxy sql.NullFloat64
 	var start, end sql.NullTime
-	err := db.db.QueryRowContext(ctx, `
-		SELECT ST_XMin(x.b), ST_YMin(x.b), ST_XMax(x.b), ST_YMax(x.b), x.start, x.stop
-		FROM (SELECT ST_Extent(e.geom) AS b, min(e.occurred_at) AS start, max(e.occurred_at) AS stop
-		      FROM events e WHERE `+q.whereSQL()+`) x`, q.args...).
-		Scan(&minx, &miny, &maxx, &maxy, &start, &end)
+	var err error
+	if whole := (EventFilter{IncludeRestricted: f.IncludeRestricted}); reflect.DeepEqual(f, whole) {
+		cells := `FROM event_cell_totals c WHERE c.z = 0 AND c.n > 0 AND (NOT c.restricted OR ` + q.arg(f.IncludeRestricted) + `)`
+		err = db.db.QueryRowContext(ctx, `
+			WITH areas AS (SELECT ST_Extent(e.geom) AS b FROM events e
+				WHERE `+q.whereSQL()+` AND GeometryType(e.geom) <> 'POINT')
+			SELECT least((SELECT min(west) `+cells+`), (SELECT ST_XMin(b) FROM areas)),
+			       least((SELECT min(south) `+cells+`), (SELECT ST_YMin(b) FROM areas)),
+			       greatest((SELECT max(east) `+cells+`), (SELECT ST_XMax(b) FROM areas)),
+			       greatest((SELECT max(north) `+cells+`), (SELECT ST_YMax(b) FROM areas)),
+			       (SELECT min(e.occurred_at) FROM events e WHERE `+q.whereSQL()+`),
+			       (SELECT max(e.occurred_at) FROM events e WHERE `+q.whereSQL()+`)`,
+			q.args...).Scan(&minx, &miny, &maxx, &maxy, &start, &end)
+	} else {
+		err = db.db.QueryRowContext(ctx, `
+			SELECT ST_XMin(x.b), ST_YMin(x.b), ST_XMax(x.b), ST_YMax(x.b), x.start, x.stop
+			FROM (SELECT ST_Extent(e.geom) AS b, min(e.occurred_at) AS start, max(e.occurred_at) AS stop
+			      FROM events e WHERE `+q.whereSQL()+`) x`, q.args...).
+			Scan(&minx, &miny, &maxx, &maxy, &start, &end)
+	}
 	if err != nil {
 		return Extent{}, wrapErr(err, "compute extent")
 	}

@@ -20,6 +20,7 @@ commands:
   import         import ACLED CSV, GeoJSON or NDJSON files (updates what an earlier import brought)
   export         write the events as ACLED CSV, GeoJSON or NDJSON, streamed
   token          create | list | revoke: API tokens for writing and for restricted events
+  aggregates     rebuild: recount the map's clusters and histogram from the events
   healthcheck    exit 0 if the local server answers /healthz (for container health checks)
 
 Run "eventmap <command> -h" for the flags; each flag also has an environment variable.
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return exportCmd(ctx, e, rest)
 	case "token":
 		return token(ctx, e, rest)
+	case "aggregates":
+		return aggregates(ctx, e, rest)
 	case "healthcheck":
 		return healthcheck(ctx, e, rest)
 	case "help", "-h", "--help":
@@ -79,15 +82,43 @@ func openMigrated(ctx context.Context, cfg config.Config, e env) (*store.DB, err
 	if err != nil {
 		return nil, err
 	}
-	m, err := db.NewMigrator(newLogger(cfg, e.stderr))
-	if err == nil {
-		_, err = m.Up(ctx)
-	}
-	if err != nil {
+	if _, err := migrateUp(ctx, cfg, newLogger(cfg, e.stderr)); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// migrateUp applies pending migrations to db's database, over a small
+// pool of its own: without statement_timeout, since creating PostGIS or
+// an index on a large table takes longer than any request may; and with
+// DATABASE_MIGRATE_URL set, straight to PostgreSQL, since goose's
+// advisory lock and the served-features rebuild hold session locks,
+// which a transaction-pooling PgBouncer would hand from one server
+// connection to another (and leave held).
+func migrateUp(ctx context.Context, cfg config.Config, log *slog.Logger) (int, error) {
+	db, err := openMigrationDB(ctx, cfg)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	m, err := db.NewMigrator(log)
+	if err != nil {
+		return 0, err
+	}
+	return m.Up(ctx)
+}
+
+// openMigrationDB opens the pool migrations run over (migrateUp).
+func openMigrationDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
+	if err := cfg.RequireDatabase(); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, store.Options{URL: cfg.MigrateURL(), MaxOpenConns: 4})
+	if err != nil && cfg.DatabaseMigrateURL != "" {
+		return nil, fmt.Errorf("DATABASE_MIGRATE_URL: %w", err)
+	}
+	return db, err
 }
 
 // openDB connects with the configured pool size and statement timeout.
