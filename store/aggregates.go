@@ -137,6 +137,10 @@ func (f EventFilter) aggregateBlocker() string {
 		return "filter"
 	case !f.UpdatedSince.IsZero():
 		return "updated_since"
+	case f.Shape == AreasOnly:
+		// The counts hold every event, points and areas alike, by its
+		// point; events-points reads them as they are, events-areas cannot.
+		return "collectionId"
 	}
 	return ""
 }
