@@ -9,6 +9,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -83,8 +84,28 @@ func prepareDB(ctx context.Context, o *Options, n int) (l loaded, err error) {
 	}()
 	var comment sql.NullString
 	err = admin.QueryRowContext(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, name).Scan(&comment)
-	if err == nil && comment.String == marker && !o.Reload {
-		o.logf("reusing database %s (%s)", name, marker)
+	if err == nil && comment.String == marker+clusteredMark(o) && !o.Reload {
+		o.logf("reusing database %s (%s)", name, comment.String)
+		// The binary may be newer than the database: bring its schema up
+		// to date (a migration that fills new tables from the events can
+		// take minutes at 1 M), and give the planner fresh statistics of
+		// what it added.
+		started := time.Now()
+		out, err := o.eventmap(ctx, l.url, nil, "migrate", "up")
+		if err != nil {
+			return l, fmt.Errorf("migrate %s: %v\n%s", name, err, out)
+		}
+		if !bytes.HasPrefix(out, []byte("applied 0 ")) {
+			o.logf("%s: %s in %.1f s", name, bytes.TrimSpace(out), time.Since(started).Seconds())
+			db, err := sql.Open("postgres", l.url)
+			if err != nil {
+				return l, err
+			}
+			defer db.Close()
+			if _, err := db.ExecContext(ctx, `VACUUM (ANALYZE)`); err != nil {
+				return l, err
+			}
+		}
 		return l, nil
 	}
 	if err != nil && err != sql.ErrNoRows {
@@ -125,12 +146,21 @@ func prepareDB(ctx context.Context, o *Options, n int) (l loaded, err error) {
 		if _, err := db.ExecContext(ctx, clusterSQL); err != nil {
 			return l, fmt.Errorf("cluster %s: %w", name, err)
 		}
-		marker += ", clustered"
 	}
+	marker += clusteredMark(o)
 	if _, err := admin.ExecContext(ctx, `COMMENT ON DATABASE `+name+` IS '`+marker+`'`); err != nil {
 		return l, err
 	}
 	return l, nil
+}
+
+// clusteredMark is the marker's suffix of a CLUSTERed database: -cluster
+// asks for one, and a clustered one is not reused without it.
+func clusteredMark(o *Options) string {
+	if o.Cluster {
+		return ", clustered"
+	}
+	return ""
 }
 
 // clusterSQL puts events that are near each other on the ground in the
