@@ -15,7 +15,7 @@ import (
 // An exclusive import (foreign keys checked once, at the end) leaves the
 // schema exactly as it found it and writes the same events and revisions
 // as an ordinary one; and a row breaking a key still fails the import.
-func TestExclusiveImportKeepsForeignKeys(t *testing.T) {
+func TestExclusiveImportKeepsForeignKeysAndIndexes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	open := func() (*store.DB, *sql.DB) {
@@ -32,8 +32,10 @@ func TestExclusiveImportKeepsForeignKeys(t *testing.T) {
 		t.Cleanup(func() { raw.Close() })
 		return db, raw
 	}
+	// The foreign keys, and the indexes it sets aside and builds again.
 	keys := func(raw *sql.DB) map[string]string {
-		rows, err := raw.Query(`SELECT conrelid::regclass || '.' || conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f'`)
+		rows, err := raw.Query(`SELECT conrelid::regclass || '.' || conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f'
+			UNION ALL SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,8 +77,8 @@ func TestExclusiveImportKeepsForeignKeys(t *testing.T) {
 	fast, fastRaw := open()
 	slow, slowRaw := open()
 	before := keys(fastRaw)
-	if len(before) < 6 {
-		t.Fatalf("foreign keys before: %v", before)
+	if len(before) < 20 {
+		t.Fatalf("foreign keys and indexes before: %v", before)
 	}
 	const n = 2000
 	opts := store.ImportOptions{Editor: "test", Reason: "test"}

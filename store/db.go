@@ -38,6 +38,9 @@ type DB struct {
 	db *sql.DB
 	// counts is how many numberMatched counts ran (CountQueries).
 	counts atomic.Int64
+	// rawSummaryLimit, when set, replaces the package's rawSummaryLimit
+	// (tests of the refusal set it low).
+	rawSummaryLimit int
 }
 
 // CountQueries is how many times an items page counted its matches, for

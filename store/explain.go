@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"strings"
+
+	"eventmap"
 )
 
 // ExplainItems runs the statement of the first page ListEvents would read
@@ -37,6 +39,59 @@ func (db *DB) ExplainItems(ctx context.Context, f EventFilter, p Page) (string, 
 		b.WriteByte('\n')
 	}
 	return b.String(), wrapErr(rows.Err(), "explain items")
+}
+
+// ExplainSummary runs under EXPLAIN (ANALYZE, BUFFERS) the statement that
+// answers a summary of f from the map aggregates, as ClusterEvents
+// ("clusters", at zoom), EventHistogram ("histogram", per interval) and
+// countFromAggregates ("count") run it, and returns the plan. It fails
+// with EINVALID when the aggregates cannot answer f. For tests and
+// operators, never with request input.
+func (db *DB) ExplainSummary(ctx context.Context, summary string, f EventFilter, zoom int, interval string) (string, error) {
+	var stmt string
+	var args []any
+	switch summary {
+	case "clusters":
+		t, blocker := clustersSource(f, zoom)
+		if blocker != "" {
+			return "", eventmap.Invalid(blocker, "is not answered from the aggregates")
+		}
+		stmt, args = clustersSQL(f, t, zoom)
+	case "histogram":
+		t, blocker := histogramSource(f, interval)
+		if blocker != "" {
+			return "", eventmap.Invalid(blocker, "is not answered from the aggregates")
+		}
+		stmt, args = histogramSQL(f, t, interval)
+	case "count":
+		t, blocker := f.aggregateSource()
+		if blocker != "" {
+			return "", eventmap.Invalid(blocker, "is not answered from the aggregates")
+		}
+		stmt, args = countSQL(f, t)
+	default:
+		return "", eventmap.Invalid("summary", "must be clusters, histogram or count")
+	}
+	var plan string
+	err := db.summaryRead(ctx, func(qr queryer) error {
+		rows, err := qr.QueryContext(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+stmt, args...)
+		if err != nil {
+			return wrapErr(err, "explain "+summary)
+		}
+		defer rows.Close()
+		var b strings.Builder
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				return wrapErr(err, "explain "+summary)
+			}
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+		plan = b.String()
+		return wrapErr(rows.Err(), "explain "+summary)
+	})
+	return plan, err
 }
 
 // BaselineItemsSQL is the floor the benchmark compares an items page

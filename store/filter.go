@@ -108,8 +108,12 @@ func (f EventFilter) apply(q *query) {
 			WHERE ea.event_id = e.id AND lower(a.name) = lower(` + q.arg(f.Actor) + `))`)
 	}
 	for _, word := range strings.Fields(f.Text) {
+		// A word holds no space, so it is in title, summary or place
+		// exactly when it is in the three joined by spaces: the form the
+		// trigram index events_text_trgm_idx serves (words of three
+		// letters and more).
 		p := q.arg("%" + likeEscaper.Replace(word) + "%")
-		q.and("(e.title ILIKE " + p + " OR e.summary ILIKE " + p + " OR e.place ILIKE " + p + ")")
+		q.and("(e.title || ' ' || e.summary || ' ' || e.place) ILIKE " + p)
 	}
 	if f.Region != "" {
 		// A scalar subquery is computed once, before the scan, so the GiST

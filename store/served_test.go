@@ -18,7 +18,7 @@ import (
 
 // randomEvent is an event with random facts, actors and sources drawn
 // from small pools, so events share actors and source URLs.
-func randomEvent(r *rand.Rand, i int) *eventmap.Event {
+func randomServedEvent(r *rand.Rand, i int) *eventmap.Event {
 	ev := &eventmap.Event{
 		Type:          eventmap.EventTypes[r.IntN(len(eventmap.EventTypes))],
 		Title:         fmt.Sprintf("event %d", i),
@@ -82,12 +82,12 @@ func TestServedFeaturesStayCurrent(t *testing.T) {
 		err := db.InTx(ctx, func(tx *store.Tx) error {
 			switch op := r.IntN(10); {
 			case op < 5 || len(events) == 0:
-				w, err := tx.CreateEvent(ctx, randomEvent(r, i), rev)
+				w, err := tx.CreateEvent(ctx, randomServedEvent(r, i), rev)
 				events = append(events, live{w.ID, w.Version})
 				return err
 			case op < 9:
 				k := r.IntN(len(events))
-				ev := randomEvent(r, i)
+				ev := randomServedEvent(r, i)
 				ev.ID = events[k].id
 				w, err := tx.UpdateEvent(ctx, ev, events[k].version, rev)
 				events[k].version = w.Version
@@ -109,7 +109,7 @@ func TestServedFeaturesStayCurrent(t *testing.T) {
 	// included, then the same file again (nothing changes).
 	var rows []eventmap.Row
 	for i := range 40 {
-		ev := randomEvent(r, 1000+i)
+		ev := randomServedEvent(r, 1000+i)
 		if i%2 == 0 && i/2 < len(events) {
 			ev.ID = events[i/2].id
 		}

@@ -23,7 +23,12 @@ var sqlBuilders = map[string]bool{
 	"CopyIn":     true, // lib/pq's COPY statement: it quotes the table and column names itself
 	"fetchSQL":   true, // the export cursor's FETCH, with an int count (export.go)
 	// Column lists from the property table, eventmap.Properties (properties.go, write.go, bulk.go).
-	"writtenColumns": true, "insertEventSQL": true, "updateEventSQL": true, "stagingTableSQL": true, "stagedAssignments": true,
+	"writtenColumns": true, "insertEventSQL": true, "updateEventSQL": true, "stagingTableSQL": true, "stagedAssignments": true, "stagedFeatureSQL": true,
+	"catalogIndexSQL": true, // index names and definitions read from pg_index in the same transaction (bulk.go)
+	// Reads of the map aggregates (aggregates.go): cell ranges and levels
+	// computed in Go, bound with query.arg; table names from constants;
+	// the edge read's conditions from EventFilter.apply.
+	"aggregateRows": true, "aggregateDims": true, "clustersSQL": true, "histogramSQL": true, "countSQL": true, "tableName": true,
 }
 
 // sqlAllowListMaps are package-level maps from user-chosen names to SQL
@@ -159,9 +164,18 @@ func (c *checker) safe(e ast.Expr, depth int) bool {
 				return true
 			}
 		}
-		// step.sql where step ranges over a literal list of steps.
+		// step.sql where step ranges over a literal list of steps: the
+		// sql field of every step (the other fields are not SQL).
 		if x, ok := e.X.(*ast.Ident); ok {
 			if lit := c.rangedLiteral(x.Name); lit != nil {
+				if fields, ok := fieldValues(lit, e.Sel.Name); ok {
+					for _, v := range fields {
+						if !c.safe(v, depth+1) {
+							return false
+						}
+					}
+					return true
+				}
 				return c.safeLiteralList(lit, depth)
 			}
 		}
@@ -233,6 +247,52 @@ func (c *checker) rangedLiteral(name string) *ast.CompositeLit {
 
 // safeLiteralList: every element of a literal list (of strings, or of
 // struct literals whose fields are strings) is safe.
+// fieldValues returns, from a literal list of structs whose type is
+// written in the literal ([]struct{ what, sql string }{...}), the value of
+// field name in each element; ok is false for any other shape.
+func fieldValues(lit *ast.CompositeLit, name string) (vals []ast.Expr, ok bool) {
+	arr, isArr := lit.Type.(*ast.ArrayType)
+	if !isArr {
+		return nil, false
+	}
+	st, isStruct := arr.Elt.(*ast.StructType)
+	if !isStruct {
+		return nil, false
+	}
+	index, i := -1, 0
+	for _, f := range st.Fields.List {
+		for _, n := range f.Names {
+			if n.Name == name {
+				index = i
+			}
+			i++
+		}
+	}
+	if index < 0 {
+		return nil, false
+	}
+	for _, el := range lit.Elts {
+		inner, isLit := el.(*ast.CompositeLit)
+		if !isLit {
+			return nil, false
+		}
+		found := false
+		for j, f := range inner.Elts {
+			if kv, isKV := f.(*ast.KeyValueExpr); isKV {
+				if k, isIdent := kv.Key.(*ast.Ident); isIdent && k.Name == name {
+					vals, found = append(vals, kv.Value), true
+				}
+			} else if j == index {
+				vals, found = append(vals, f), true
+			}
+		}
+		if !found {
+			return nil, false
+		}
+	}
+	return vals, true
+}
+
 func (c *checker) safeLiteralList(lit *ast.CompositeLit, depth int) bool {
 	for _, el := range lit.Elts {
 		if kv, ok := el.(*ast.KeyValueExpr); ok {

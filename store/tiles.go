@@ -59,6 +59,27 @@ func (db *DB) EventTile(ctx context.Context, f EventFilter, z, x, y int) (Tile, 
 				return err
 			}
 		}
+		// A tile the aggregates show to be crowded is clustered from them
+		// (a cell of 16 pixels on a tile of zoom z is a cell of 64 at
+		// z+2), with no event read but the one of each single-event cell.
+		t, blocker := f.aggregateSource()
+		switch {
+		case blocker != "":
+		case t == aggregateDays:
+			blocker = "datetime"
+		case f.BBox != nil:
+			blocker = "bbox" // the tile is the box
+		case z+2 > aggregateMaxZoom:
+			blocker = "tileMatrix"
+		}
+		if blocker == "" {
+			tile, crowded, err := crowdedTileFromAggregates(ctx, qr, f, t, z, x, y)
+			if err != nil || crowded {
+				out = tile
+				return err
+			}
+		}
+
 		var q query
 		f.apply(&q)
 		// The tile's box in the column's SRID, so the GiST index on geom
@@ -109,11 +130,24 @@ func (db *DB) EventTile(ctx context.Context, f EventFilter, z, x, y int) (Tile, 
 			return wrapErr(err, "encode tile")
 		}
 
-		// Clusters. The grid is computed from longitude and latitude with
-		// the Mercator formulas, as ClusterEvents does, so no event's
-		// geometry is transformed: at low zooms a tile covers millions.
-		// tx, ty is the position on the tile in tile units, y down from
-		// its north edge; only events whose point is on this tile count.
+		// Clusters, event by event: the aggregates cannot answer f. The
+		// grid is computed from longitude and latitude with the Mercator
+		// formulas, as ClusterEvents does, so no event's geometry is
+		// transformed: at low zooms a tile covers millions. tx, ty is the
+		// position on the tile in tile units, y down from its north edge;
+		// only events whose point is on this tile count.
+		// When the aggregates could answer f they found fewer than
+		// TileFeatureCap points on the tile (areas from around it made the
+		// count): a bounded read that needs no guard.
+		guard := &rawSummary{}
+		if blocker != "" {
+			guard, err = db.beginRawSummary(ctx, qr, f, blocker, func(rq *query) {
+				rq.and("e.geom && ST_Transform(ST_TileEnvelope(" + rq.arg(z) + ", " + rq.arg(x) + ", " + rq.arg(y) + "), 4326)")
+			})
+			if err != nil {
+				return err
+			}
+		}
 		out.Clustered = true
 		scale := q.arg(math.Exp2(float64(z)))
 		cell := q.arg(float64(TileCellPixels * TileExtent / 256))
@@ -151,10 +185,69 @@ func (db *DB) EventTile(ctx context.Context, f EventFilter, z, x, y int) (Tile, 
 				GROUP BY `, cx, `, `, cy, `
 				ORDER BY `, cy, `, `, cx, `
 			) m`}, ""), q.args...).Scan(&out.MVT, &out.Features)
-		return wrapErr(err, "encode clustered tile")
+		return guard.refuse(err, "encode clustered tile")
 	})
 	if err != nil {
 		return Tile{}, err
 	}
 	return out, nil
+}
+
+// crowdedTileFromAggregates clusters tile (z, x, y) from the aggregates
+// when more than TileFeatureCap events have their point on it; crowded is
+// false, and nothing encoded, when it holds fewer (EventTile then reads
+// them one by one). The clusters are those the event-by-event path makes:
+// per TileCellPixels cell, at the mean of its events' points, in the same
+// order, with the properties of the event of single-event cells.
+func crowdedTileFromAggregates(ctx context.Context, qr queryer, f EventFilter, t aggregateTable, z, x, y int) (out Tile, crowded bool, err error) {
+	table := t.tableName()
+	var q query
+	dims := f.aggregateDims(&q, t)
+	const cellsPerTile = 256 / TileCellPixels
+	cells := "c.z = " + q.arg(z+2) + " AND c.cx BETWEEN " + q.arg(cellsPerTile*x) + " AND " + q.arg(cellsPerTile*x+cellsPerTile-1) +
+		" AND c.cy BETWEEN " + q.arg(cellsPerTile*y) + " AND " + q.arg(cellsPerTile*y+cellsPerTile-1) + " AND " + dims
+	var n int64
+	if err := qr.QueryRowContext(ctx, `SELECT COALESCE(sum(c.n), 0)::bigint FROM `+table+` c WHERE `+cells, q.args...).Scan(&n); err != nil {
+		return Tile{}, false, wrapErr(err, "count tile events from aggregates")
+	}
+	if n <= TileFeatureCap {
+		return Tile{}, false, nil
+	}
+	zxy := strings.Join([]string{q.arg(z), q.arg(x), q.arg(y)}, ", ")
+	extent := q.arg(TileExtent)
+	visible := "TRUE"
+	if !f.IncludeRestricted {
+		visible = "e.visibility = 'public'"
+	}
+	err = qr.QueryRowContext(ctx, `
+		SELECT ST_AsMVT(m, '`+TileLayer+`', `+extent+`, 'geom'), count(*)
+		FROM (
+			SELECT e.id::text AS id, e.type, e.status, e.geo_precision, e.title,
+				to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS occurred_at,
+				e.fatalities, g.n AS count,
+				ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(p.lon, greatest(-85.0511, least(85.0511, p.lat))), 4326), 3857),
+					ST_TileEnvelope(`+zxy+`), `+extent+`, 0, false) AS geom
+			FROM (
+				SELECT c.cx, c.cy, sum(c.n)::bigint AS n, sum(c.x_sum) AS x_sum, sum(c.y_sum) AS y_sum,
+					bit_xor(c.id_xor_hi) AS hi, bit_xor(c.id_xor_lo) AS lo
+				FROM `+table+` c WHERE `+cells+`
+				GROUP BY c.cx, c.cy
+			) g
+			LEFT JOIN LATERAL (
+				SELECT e.* FROM events e
+				WHERE g.n = 1 AND e.id = event_id_from(g.hi, g.lo) AND e.deleted_at IS NULL AND `+visible+`
+				OFFSET 0 -- a subquery of its own, so g.n = 1 gates the lookup
+			) e ON true
+			CROSS JOIN LATERAL (
+				SELECT CASE WHEN e.id IS NULL THEN (g.x_sum / (g.n * 100000000.0))::float8 ELSE ST_X(ST_PointOnSurface(e.geom)) END AS lon,
+					CASE WHEN e.id IS NULL THEN (g.y_sum / (g.n * 100000000.0))::float8 ELSE ST_Y(ST_PointOnSurface(e.geom)) END AS lat
+			) p
+			WHERE g.n > 0
+			ORDER BY g.cy, g.cx
+		) m`, q.args...).Scan(&out.MVT, &out.Features)
+	if err != nil {
+		return Tile{}, false, wrapErr(err, "encode clustered tile from aggregates")
+	}
+	out.Clustered = true
+	return out, true, nil
 }

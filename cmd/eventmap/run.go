@@ -20,6 +20,7 @@ commands:
   import         import ACLED CSV, GeoJSON or NDJSON files (updates what an earlier import brought)
   export         write the events as ACLED CSV, GeoJSON or NDJSON, streamed
   token          create | list | revoke: API tokens for writing and for restricted events
+  aggregates     rebuild: recount the map's clusters and histogram from the events
   healthcheck    exit 0 if the local server answers /healthz (for container health checks)
 
 Run "eventmap <command> -h" for the flags; each flag also has an environment variable.
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return exportCmd(ctx, e, rest)
 	case "token":
 		return token(ctx, e, rest)
+	case "aggregates":
+		return aggregates(ctx, e, rest)
 	case "healthcheck":
 		return healthcheck(ctx, e, rest)
 	case "help", "-h", "--help":
