@@ -161,6 +161,30 @@ func Run(ctx context.Context, o Options) (string, error) {
 			}
 			run.explains = append(run.explains, explained{fmt.Sprintf("column-only statement, limit %d", limit), plan})
 		}
+		for _, ep := range []string{"clusters", "histogram"} {
+			if w := run.worst(ep); w != nil {
+				e, err := explainSummary(ctx, db.url, w)
+				if err != nil {
+					return "", fmt.Errorf("explain %s: %w", ep, err)
+				}
+				run.explains = append(run.explains, e)
+			}
+		}
+		// What the default items page's count would read from the
+		// aggregates for the densest box.
+		{
+			bb, _ := geo.ParseBBox(sc.dense.param())
+			sdb, err := store.Open(ctx, store.Options{URL: db.url})
+			if err != nil {
+				return "", err
+			}
+			plan, err := sdb.ExplainSummary(ctx, "count", store.EventFilter{BBox: &bb}, 0, "")
+			sdb.Close()
+			if err != nil {
+				return "", fmt.Errorf("explain count: %w", err)
+			}
+			run.explains = append(run.explains, explained{"the densest box's count from the aggregates (ExplainSummary \"count\")", plan})
+		}
 		r.sizes = append(r.sizes, run)
 		if db.name == big.name {
 			srv, counting = off, def

@@ -3,12 +3,18 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
+
+	"eventmap"
+	"eventmap/geo"
+	"eventmap/store"
 )
 
 // The map's requests: clusters and histogram for the view of a
@@ -189,4 +195,57 @@ func measureMap(ctx context.Context, o *Options, base string, sc scene, seed uin
 	o.logf("map: collection: p50 %s p95 %s, %d failed", ms(m.st.loadStats().pct(0.5)), ms(m.st.loadStats().pct(0.95)), m.st.failures())
 	out = append(out, m)
 	return out
+}
+
+// filterOf is the store filter of a map request's query: bbox, datetime,
+// type and status, the parameters the bench sends.
+func filterOf(q url.Values) (store.EventFilter, error) {
+	var f store.EventFilter
+	if v := q.Get("bbox"); v != "" {
+		b, err := geo.ParseBBox(v)
+		if err != nil {
+			return f, err
+		}
+		f.BBox = &b
+	}
+	if v := q.Get("datetime"); v != "" {
+		iv, err := geo.ParseDatetime(v)
+		if err != nil {
+			return f, err
+		}
+		f.Interval = iv
+	}
+	if v := q.Get("type"); v != "" {
+		f.Types = strings.Split(v, ",")
+	}
+	if v := q.Get("status"); v != "" {
+		f.Statuses = strings.Split(v, ",")
+	}
+	return f, nil
+}
+
+// explainSummary is the plan of the aggregates' statement that answers m
+// (clusters or histogram), or why there is none: the filter the
+// aggregates cannot answer, which the server then reads event by event.
+func explainSummary(ctx context.Context, dbURL string, m *mapSample) (explained, error) {
+	what := fmt.Sprintf("%s, zoom %d, %s (p95 %s): `%s`", m.endpoint, m.zoom, m.filter, ms(p95(m)), m.example[strings.Index(m.example, "/collections"):])
+	u, err := url.Parse(m.example)
+	if err != nil {
+		return explained{}, err
+	}
+	f, err := filterOf(u.Query())
+	if err != nil {
+		return explained{}, err
+	}
+	db, err := store.Open(ctx, store.Options{URL: dbURL})
+	if err != nil {
+		return explained{}, err
+	}
+	defer db.Close()
+	plan, err := db.ExplainSummary(ctx, m.endpoint, f, m.zoom, "month")
+	var e *eventmap.Error
+	if errors.As(err, &e) && e.Code == eventmap.EINVALID {
+		return explained{what, "not answered from the aggregates (" + err.Error() + "): the server reads the events one by one, under its raw-path guard\n"}, nil
+	}
+	return explained{what, plan}, err
 }
