@@ -170,7 +170,8 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter, p Page, emit func(f
 
 // countMatched is numberMatched for a page: the count carried by its
 // cursor when that counted the same filter in the same snapshot, else
-// counted now, stopping at p.CountLimit+1 rows (nil above the limit). It
+// from the map aggregates when they can answer the filter, else counted
+// now, stopping at p.CountLimit+1 rows (nil above the limit). It
 // must run in the page's transaction, which sees that snapshot.
 func (db *DB) countMatched(ctx context.Context, qr queryer, f EventFilter, p Page) (*carriedCount, error) {
 	var q query
@@ -185,6 +186,12 @@ func (db *DB) countMatched(ctx context.Context, qr queryer, f EventFilter, p Pag
 		return c.count, nil
 	}
 	db.counts.Add(1)
+	// Exact and cheap whatever the number, when the map aggregates can
+	// answer the filter: no limit applies then.
+	if n, ok, err := db.countFromAggregates(ctx, qr, f); err != nil || ok {
+		cc.N = n
+		return cc, err
+	}
 	err := qr.QueryRowContext(ctx, `
 		SELECT count(*) FROM (SELECT 1 FROM `+f.from(&q)+` WHERE `+q.whereSQL()+` LIMIT `+q.arg(p.CountLimit+1)+`) c`,
 		q.args...).Scan(&cc.N)
