@@ -84,7 +84,7 @@ type sizeRun struct {
 // Run measures everything in one go and writes the results file; it
 // returns its path.
 func Run(ctx context.Context, o Options) (string, error) {
-	r := &report{opts: o, started: time.Now()}
+	r := &report{opts: o, started: time.Now(), loadStart: loadAverage()}
 	if err := os.MkdirAll(o.WorkDir, 0o755); err != nil {
 		return "", err
 	}
@@ -170,8 +170,8 @@ func Run(ctx context.Context, o Options) (string, error) {
 				run.explains = append(run.explains, e)
 			}
 		}
-		// What the default items page's count would read from the
-		// aggregates for the densest box.
+		// How the default items page counts the densest box: from the
+		// aggregates (store.countFromAggregates).
 		{
 			bb, _ := geo.ParseBBox(sc.dense.param())
 			sdb, err := store.Open(ctx, store.Options{URL: db.url})
@@ -183,7 +183,7 @@ func Run(ctx context.Context, o Options) (string, error) {
 			if err != nil {
 				return "", fmt.Errorf("explain count: %w", err)
 			}
-			run.explains = append(run.explains, explained{"the densest box's count from the aggregates (ExplainSummary \"count\")", plan})
+			run.explains = append(run.explains, explained{"numberMatched of the densest box, from the aggregates (ExplainSummary \"count\"), as the default items page counts it", plan})
 		}
 		r.sizes = append(r.sizes, run)
 		if db.name == big.name {

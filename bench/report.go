@@ -13,6 +13,7 @@ import (
 type report struct {
 	opts       Options
 	started    time.Time
+	loadStart  string
 	big, small loaded
 	sizes      []*sizeRun
 
@@ -154,6 +155,7 @@ func (r *report) write() (string, error) {
 	p("Machine: %s. Tables of %s synthetic events (seed %d), each in a database of its own. Load phases of %s per side, %d concurrent clients.%s",
 		machine(), strings.Join(sizeNames, ", "), o.Seed, o.Duration, o.Clients,
 		map[bool]string{true: " Events CLUSTERed by geohash.", false: ""}[o.Cluster]+map[bool]string{true: " Parallel query off on the bench databases.", false: ""}[o.NoParallel]+map[bool]string{true: " JIT off on the bench databases.", false: ""}[o.NoJIT])
+	p("Load average (1, 5, 15 min) from other work on the machine: %s at the start, %s at the end.", r.loadStart, loadAverage())
 	p("eventmap runs with default settings (only `EVENTMAP_RATE_LIMIT=0`, since the load comes from one address, and no base-map tiles); the \"count off\" side adds `EVENTMAP_COUNT_LIMIT=0`. The SQL sides run through pgbench with `PGOPTIONS='%s'`, what eventmap sets for every page. Every ratio compares two figures of this run; the sides of each load comparison run in %d alternating turns, so they meet the same load from other processes.", pgOptions, alternateRounds)
 	p("")
 
@@ -559,4 +561,17 @@ func count(n int) string {
 		return fmt.Sprintf("%d k", n/1000)
 	}
 	return fmt.Sprint(n)
+}
+
+// loadAverage is the machine's load average, from /proc/loadavg.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], ", ")
 }
