@@ -195,6 +195,13 @@ func Run(ctx context.Context, o Options) (string, error) {
 	}
 	bigScene := r.sizes[len(r.sizes)-1].scene
 
+	// The phases below report what fails in the results file and go on:
+	// a run that lost its figures to one timeout would tell nothing.
+	problem := func(what string, err error) {
+		o.logf("%s: %v", what, err)
+		r.problems = append(r.problems, what+": "+oneLine("", err))
+	}
+
 	// 2. Latency under a constant load: half the slower side's rate, the
 	// first page size, eventmap (vegeta) against the column-only
 	// statement (pgbench -R).
@@ -205,12 +212,14 @@ func Run(ctx context.Context, o Options) (string, error) {
 		u := fmt.Sprintf("%s/collections/events/items?bbox=%s&limit=%d", counting.base, bigScene.dense.param(), it.limit)
 		o.logf("items: constant rate %.1f/s, eventmap (vegeta) and pgbench -R, alternating", r.rate)
 		var err error
-		if r.apiRate, r.sqlRate, err = alternate(o.Duration, func(d time.Duration) (*loadStats, error) {
+		if r.rate < 1 {
+			problem("items at constant rate", fmt.Errorf("skipped: the slower side ran %.1f/s", 2*r.rate))
+		} else if r.apiRate, r.sqlRate, err = alternate(o.Duration, func(d time.Duration) (*loadStats, error) {
 			return constantRate(r.rate, d, func() string { return u })
 		}, func(d time.Duration) (*loadStats, error) {
 			return pgbench(ctx, &o, big.url, it.scripts["columns"], o.Clients, d, r.rate)
 		}); err != nil {
-			return "", fmt.Errorf("items at constant rate: %w", err)
+			problem("items at constant rate", err)
 		}
 	}
 	city := newBoxes(0.1, 0, o.Seed)
@@ -222,65 +231,61 @@ func Run(ctx context.Context, o Options) (string, error) {
 	apiLoop := func(d time.Duration) (*loadStats, error) {
 		return closedLoop(ctx, o.Clients, d, false, itemsURL(srv.base, city, o.Limit))
 	}
-	var err error
+	fixed := func(u string) func() string { return func() string { return u } }
 
 	// 3. The same result size at the smallest and the largest table:
 	// boxes wider on the small table hold about as many events as city
 	// boxes on the large one. 100 per page, in the busier towns, so both
 	// pages are full.
 	if small.name != big.name {
-		smallSrv, err := startServer(ctx, &o, small.url, "small", "EVENTMAP_COUNT_LIMIT=0")
-		if err != nil {
-			return "", err
+		if smallSrv, err := startServer(ctx, &o, small.url, "small", "EVENTMAP_COUNT_LIMIT=0"); err != nil {
+			problem("size", err)
+		} else {
+			const sizeLimit = 100
+			scale := sideScale(o)
+			bigBoxes := newBoxes(0.1, 0.03, o.Seed+2)
+			smallBoxes := newBoxes(0.1*scale, 0.03, o.Seed+2)
+			o.logf("size: latency of %d-feature pages at %d and %d rows", sizeLimit, o.SmallEvents, o.Events)
+			if r.sizeBig, err = sequential(ctx, 200, itemsURL(srv.base, bigBoxes, sizeLimit)); err != nil {
+				problem("size", err)
+			} else if r.sizeSmall, err = sequential(ctx, 200, itemsURL(smallSrv.base, smallBoxes, sizeLimit)); err != nil {
+				problem("size", err)
+			}
+			smallSrv.stop()
 		}
-		defer smallSrv.stop()
-		const sizeLimit = 100
-		scale := sideScale(o)
-		bigBoxes := newBoxes(0.1, 0.03, o.Seed+2)
-		smallBoxes := newBoxes(0.1*scale, 0.03, o.Seed+2)
-		o.logf("size: latency of %d-feature pages at %d and %d rows", sizeLimit, o.SmallEvents, o.Events)
-		if r.sizeBig, err = sequential(ctx, 200, itemsURL(srv.base, bigBoxes, sizeLimit)); err != nil {
-			return "", err
-		}
-		if r.sizeSmall, err = sequential(ctx, 200, itemsURL(smallSrv.base, smallBoxes, sizeLimit)); err != nil {
-			return "", err
-		}
-		smallSrv.stop()
 	}
 
 	// 4. Page 1 against page Pages of the whole table, reached by next links.
 	o.logf("paging: walking %d next links", o.Pages-1)
 	first := fmt.Sprintf("%s/collections/events/items?limit=%d", srv.base, o.Limit)
-	deep, err := walk(ctx, first, o.Pages-1)
-	if err != nil {
-		return "", err
-	}
-	r.deepURL = deep
-	fixed := func(u string) func() string { return func() string { return u } }
-	if r.page1, err = sequential(ctx, 60, fixed(first)); err != nil {
-		return "", err
-	}
-	if r.pageN, err = sequential(ctx, 60, fixed(deep)); err != nil {
-		return "", err
+	if deep, err := walk(ctx, first, o.Pages-1); err != nil {
+		problem("paging", err)
+	} else {
+		r.deepURL = deep
+		if r.page1, err = sequential(ctx, 60, fixed(first)); err != nil {
+			problem("paging", err)
+		} else if r.pageN, err = sequential(ctx, 60, fixed(deep)); err != nil {
+			problem("paging", err)
+		}
 	}
 
 	// 5. numberMatched: random city boxes, counted (default) or not; and
 	// a country-sized box.
 	o.logf("count: with and without numberMatched, alternating")
 	warm(ctx, itemsURL(srv.base, city, o.Limit), 10)
+	var err error
 	if r.countOn, r.countOff, err = alternate(o.Duration, func(d time.Duration) (*loadStats, error) {
 		return closedLoop(ctx, o.Clients, d, false, itemsURL(counting.base, city, o.Limit))
 	}, apiLoop); err != nil {
-		return "", err
+		problem("count", err)
 	}
 	syriaURL := func(base string) func() string {
 		return fixed(base + "/collections/events/items?bbox=35.5,32.3,42.4,37.3&limit=100")
 	}
 	if r.wideOn, err = sequential(ctx, 40, syriaURL(counting.base)); err != nil {
-		return "", err
-	}
-	if r.wideOff, err = sequential(ctx, 40, syriaURL(srv.base)); err != nil {
-		return "", err
+		problem("count, Syria-wide", err)
+	} else if r.wideOff, err = sequential(ctx, 40, syriaURL(srv.base)); err != nil {
+		problem("count, Syria-wide", err)
 	}
 
 	// 6. gzip: the same load asking for gzip; and every level on one page.
@@ -288,10 +293,10 @@ func Run(ctx context.Context, o Options) (string, error) {
 	if r.gzipOn, r.gzipOff, err = alternate(o.Duration, func(d time.Duration) (*loadStats, error) {
 		return closedLoop(ctx, o.Clients, d, true, itemsURL(srv.base, city, o.Limit))
 	}, apiLoop); err != nil {
-		return "", err
+		problem("gzip", err)
 	}
 	if r.levels, err = gzipLevels(ctx, itemsURL(srv.base, city, o.Limit)()); err != nil {
-		return "", err
+		problem("gzip levels", err)
 	}
 
 	// 7. Export of the whole large table, as its own process.
@@ -301,9 +306,13 @@ func Run(ctx context.Context, o Options) (string, error) {
 		o.logf("export: %s", f)
 		e, err := export(ctx, &o, big.url, f)
 		if err != nil {
-			return "", err
+			problem("export "+f, err)
+			continue
 		}
 		r.exports = append(r.exports, e)
+	}
+	if ctx.Err() != nil {
+		return "", ctx.Err()
 	}
 	return r.write()
 }
@@ -324,7 +333,10 @@ func alternate(d time.Duration, a, b func(time.Duration) (*loadStats, error)) (*
 }
 
 // alternateAll runs every side in turns of d/alternateRounds, for d each,
-// and adds up what each measured.
+// and adds up what each measured. A turn whose requests failed (a 503
+// after the statement timeout) is kept with its failures counted, and the
+// first failure noted: it is a finding, not a reason to lose the run. A
+// side that cannot run at all (pgbench missing) stops it.
 func alternateAll(d time.Duration, sides ...func(time.Duration) (*loadStats, error)) ([]*loadStats, error) {
 	slice := max(d/alternateRounds, time.Second).Round(time.Second)
 	sums := make([]*loadStats, len(sides))
@@ -334,10 +346,13 @@ func alternateAll(d time.Duration, sides ...func(time.Duration) (*loadStats, err
 	for range alternateRounds {
 		for i, run := range sides {
 			st, err := run(slice)
-			if err != nil {
+			if st == nil {
 				return nil, err
 			}
 			sum := sums[i]
+			if err != nil && sum.failure == "" {
+				sum.failure = err.Error()
+			}
 			sum.requests += st.requests
 			sum.errors += st.errors
 			sum.bytes += st.bytes
@@ -377,12 +392,19 @@ func closedLoopN(ctx context.Context, n int, next func() string) (*loadStats, er
 		t0 := time.Now()
 		resp, err := c.Do(req)
 		if err != nil {
-			return nil, err
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			st.fail(fmt.Errorf("GET %s: %v", req.URL, err))
+			continue
 		}
 		b, err := io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if err != nil || resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("GET %s: status %d, %v", req.URL, resp.StatusCode, err)
+			// Failures are findings: kept with their latency, counted.
+			st.lat = append(st.lat, time.Since(t0))
+			st.fail(fmt.Errorf("GET %s: status %d, %v", req.URL, resp.StatusCode, err))
+			continue
 		}
 		st.lat = append(st.lat, time.Since(t0))
 		st.requests++

@@ -65,12 +65,29 @@ func (b *boxes) next() box {
 // loadStats is what a load phase measured.
 type loadStats struct {
 	requests, errors int64
+	failure          string // the first failure, when errors > 0
 	seconds          float64
 	bytes            int64 // body bytes as sent on the wire
 	lat              []time.Duration
 }
 
 func (s *loadStats) rps() float64 { return float64(s.requests) / s.seconds }
+
+func (s *loadStats) fail(err error) {
+	s.errors++
+	if s.failure == "" {
+		s.failure = err.Error()
+	}
+}
+
+// failed says how many requests failed and the first failure, for the
+// results file: "" when none did.
+func (s *loadStats) failed() string {
+	if s == nil || s.errors == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (**%d of %d failed**: %s)", s.errors, s.errors+s.requests, oneLine(s.failure, nil))
+}
 func (s *loadStats) bytesPer() float64 {
 	if s.requests == 0 {
 		return 0

@@ -28,6 +28,7 @@ type report struct {
 	gzipOn, gzipOff    *loadStats
 	levels             []gzipLevel
 	exports            []exportRun
+	problems           []string // phases that could not measure, and why
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
@@ -167,8 +168,8 @@ func (r *report) write() (string, error) {
 	for _, it := range large.items {
 		ev, col := it.sides["eventmap"], it.sides["columns"]
 		ratio := ev.rps() / col.rps()
-		p("| items, densest box (%s events), limit %d, default settings vs column-only SQL | **%.2f×** (%.1f vs %.1f req/s; bytes/s %.2f×) | ≥ %.1f× | %s |",
-			num(large.scene.denseEvents), it.limit, ratio, ev.rps(), col.rps(), it.bytesPerSecond("eventmap")/it.bytesPerSecond("columns"), itemsGoal(it.limit), goal(ratio >= itemsGoal(it.limit)))
+		p("| items, densest box (%s events), limit %d, default settings vs column-only SQL | **%.2f×** (%.1f vs %.1f req/s; bytes/s %.2f×)%s | ≥ %.1f× | %s |",
+			num(large.scene.denseEvents), it.limit, ratio, ev.rps(), col.rps(), it.bytesPerSecond("eventmap")/it.bytesPerSecond("columns"), ev.failed(), itemsGoal(it.limit), goal(ratio >= itemsGoal(it.limit) && ev.errors == 0))
 	}
 	for _, ep := range []string{"clusters", "histogram"} {
 		for _, f := range mapFilters {
@@ -306,15 +307,15 @@ func (r *report) write() (string, error) {
 			col := it.sides["columns"]
 			for _, side := range itemSides {
 				st := it.sides[side]
-				p("| %s | %s (%s, near %s) | %d | %s | %.1f | %.1f | %.2f | %.2f× | %.2f× |", count(s.db.events), s.scene.dense.param(), num(s.scene.denseEvents), s.scene.town, it.limit, sideName(side),
-					st.rps(), it.bytesPerPage(side)/1e3, it.bytesPerSecond(side)/1e6, st.rps()/col.rps(), it.bytesPerSecond(side)/it.bytesPerSecond("columns"))
+				p("| %s | %s (%s, near %s) | %d | %s | %.1f%s | %.1f | %.2f | %.2f× | %.2f× |", count(s.db.events), s.scene.dense.param(), num(s.scene.denseEvents), s.scene.town, it.limit, sideName(side),
+					st.rps(), st.failed(), it.bytesPerPage(side)/1e3, it.bytesPerSecond(side)/1e6, st.rps()/col.rps(), it.bytesPerSecond(side)/it.bytesPerSecond("columns"))
 			}
 		}
 	}
-	if r.apiRate != nil {
+	if r.apiRate != nil && r.sqlRate != nil {
 		p("")
-		p("At a constant %.0f requests/s (half the slower side's closed-loop rate), limit %d, %s events: eventmap (vegeta) p50 / p99 %s / %s; column-only statement (`pgbench -R`) %s / %s; p50 %.2f×.",
-			r.rate, r.rateLimit, count(large.db.events), ms(r.apiRate.pct(0.5)), ms(r.apiRate.pct(0.99)), ms(r.sqlRate.pct(0.5)), ms(r.sqlRate.pct(0.99)),
+		p("At a constant %.0f requests/s (half the slower side's closed-loop rate), limit %d, %s events: eventmap (vegeta) p50 / p99 %s / %s%s; column-only statement (`pgbench -R`) %s / %s; p50 %.2f×.",
+			r.rate, r.rateLimit, count(large.db.events), ms(r.apiRate.pct(0.5)), ms(r.apiRate.pct(0.99)), r.apiRate.failed(), ms(r.sqlRate.pct(0.5)), ms(r.sqlRate.pct(0.99)),
 			float64(r.apiRate.pct(0.5))/float64(r.sqlRate.pct(0.5)))
 	}
 	p("")
@@ -413,25 +414,41 @@ func (r *report) write() (string, error) {
 	p("")
 	p("| # | measure | eventmap | baseline | ratio | goal |")
 	p("|---|---|---|---|---|---|")
-	if r.sizeBig != nil {
+	if r.sizeBig != nil && r.sizeSmall != nil {
 		r2 := float64(r.sizeBig.pct(0.5)) / float64(r.sizeSmall.pct(0.5))
-		p("| 2 | 100-feature bbox page, p50 (p99) | %s rows: %s (%s) | %s rows: %s (%s) | **%.2f×** | ≤ 1.5×: %s |",
-			count(o.Events), ms(r.sizeBig.pct(0.5)), ms(r.sizeBig.pct(0.99)), count(r.small.events), ms(r.sizeSmall.pct(0.5)), ms(r.sizeSmall.pct(0.99)), r2, goal(r2 <= 1.5))
+		p("| 2 | 100-feature bbox page, p50 (p99) | %s rows: %s (%s)%s | %s rows: %s (%s)%s | **%.2f×** | ≤ 1.5×: %s |",
+			count(o.Events), ms(r.sizeBig.pct(0.5)), ms(r.sizeBig.pct(0.99)), r.sizeBig.failed(), count(r.small.events), ms(r.sizeSmall.pct(0.5)), ms(r.sizeSmall.pct(0.99)), r.sizeSmall.failed(), r2, goal(r2 <= 1.5 && r.sizeBig.errors == 0))
 	}
-	r3 := float64(r.pageN.pct(0.5)) / float64(r.page1.pct(0.5))
-	p("| 3 | page %d vs page 1 via next links, p50 | %s | %s | **%.2f×** | ≤ 1.2×: %s |", o.Pages, ms(r.pageN.pct(0.5)), ms(r.page1.pct(0.5)), r3, goal(r3 <= 1.2))
-	r4 := r.countOn.rps() / r.countOff.rps()
-	p("| 4 | numberMatched on (default) vs off, city bbox, limit %d | %.1f req/s | %.1f req/s | **%.2f×** | |", o.Limit, r.countOn.rps(), r.countOff.rps(), r4)
-	p("| 4 | same, Syria-wide bbox, limit 100, p50 | %s | %s | %.2f× | |", ms(r.wideOn.pct(0.5)), ms(r.wideOff.pct(0.5)), float64(r.wideOn.pct(0.5))/float64(r.wideOff.pct(0.5)))
+	if r.page1 != nil && r.pageN != nil {
+		r3 := float64(r.pageN.pct(0.5)) / float64(r.page1.pct(0.5))
+		p("| 3 | page %d vs page 1 via next links, p50 | %s%s | %s%s | **%.2f×** | ≤ 1.2×: %s |", o.Pages, ms(r.pageN.pct(0.5)), r.pageN.failed(), ms(r.page1.pct(0.5)), r.page1.failed(), r3, goal(r3 <= 1.2 && r.pageN.errors == 0))
+	}
+	if r.countOn != nil {
+		r4 := r.countOn.rps() / r.countOff.rps()
+		p("| 4 | numberMatched on (default) vs off, random city boxes, limit %d | %.1f req/s%s | %.1f req/s%s | **%.2f×** | |", o.Limit, r.countOn.rps(), r.countOn.failed(), r.countOff.rps(), r.countOff.failed(), r4)
+	}
+	if r.wideOn != nil && r.wideOff != nil {
+		p("| 4 | same, Syria-wide bbox, limit 100, p50 | %s%s | %s%s | %.2f× | |", ms(r.wideOn.pct(0.5)), r.wideOn.failed(), ms(r.wideOff.pct(0.5)), r.wideOff.failed(), float64(r.wideOn.pct(0.5))/float64(r.wideOff.pct(0.5)))
+	}
 	for _, e := range r.exports {
 		rate := float64(o.Events) / e.seconds
 		p("| 5 | export %s of %s events | %.0f features/s, peak RSS %.0f MB | %.1f s, %.0f MB written | | ≥ 100 k/s: %s; < 100 MB: %s |",
 			e.format, count(o.Events), rate, e.rssMB, e.seconds, float64(e.bytes)/1e6, goal(rate >= 100_000), goal(e.rssMB < 100))
 	}
-	r6 := r.gzipOn.rps() / r.gzipOff.rps()
-	p("| 6 | gzip on vs off: throughput, city bbox, limit %d | %.1f req/s, %.0f KB/page | %.1f req/s, %.0f KB/page | **%.2f×** (bytes %.2f×) | |",
-		o.Limit, r.gzipOn.rps(), r.gzipOn.bytesPer()/1e3, r.gzipOff.rps(), r.gzipOff.bytesPer()/1e3, r6, r.gzipOn.bytesPer()/r.gzipOff.bytesPer())
+	if r.gzipOn != nil {
+		r6 := r.gzipOn.rps() / r.gzipOff.rps()
+		p("| 6 | gzip on vs off: throughput, random city boxes, limit %d, count off | %.1f req/s, %.0f KB/page%s | %.1f req/s, %.0f KB/page%s | **%.2f×** (bytes %.2f×) | |",
+			o.Limit, r.gzipOn.rps(), r.gzipOn.bytesPer()/1e3, r.gzipOn.failed(), r.gzipOff.rps(), r.gzipOff.bytesPer()/1e3, r.gzipOff.failed(), r6, r.gzipOn.bytesPer()/r.gzipOff.bytesPer())
+	}
 	p("")
+	if len(r.problems) > 0 {
+		p("Phases that could not measure:")
+		p("")
+		for _, pr := range r.problems {
+			p("- %s", pr)
+		}
+		p("")
+	}
 	var imports []string
 	for _, s := range r.sizes {
 		imports = append(imports, importLine(s.db))
