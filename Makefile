@@ -3,7 +3,7 @@
 #   make test   run the whole test suite (what CI runs)
 # Both bring up the project's own PostGIS under .data/pg when needed.
 
-.PHONY: run test build vet bench bench-go chaos fuzz db db-stop db-url vendor-js clean
+.PHONY: run test build vet bench bench-go chaos fuzz db db-stop db-url token vendor-js clean
 
 run:
 	@bash scripts/run.sh
@@ -53,6 +53,16 @@ db-stop:
 
 db-url:
 	@bash scripts/pg.sh url
+
+# An API token for the local server, printed once on stdout:
+#   make token ROLE=editor LABEL="Jane Monitor"
+# Without DATABASE_URL it is stored in the private PostGIS (started if
+# needed), which the command finds by itself (docs/configuration.md).
+ROLE ?= editor
+LABEL ?= local $(ROLE) (make token)
+token:
+	@[ -n "$$DATABASE_URL" ] || bash scripts/pg.sh ensure
+	@PWD='$(CURDIR)' go run ./cmd/eventmap token create --role '$(ROLE)' --label '$(LABEL)'
 
 vendor-js:
 	bash scripts/vendor-js.sh

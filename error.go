@@ -19,6 +19,8 @@ const (
 	EUNAUTHORIZED  = "unauthorized"           // no valid credentials where they are required, or bad ones given
 	EFORBIDDEN     = "forbidden"              // valid credentials whose role does not allow the action
 	EMEDIATYPE     = "unsupported_media_type" // a request body in a format the endpoint does not read
+	EMETHOD        = "method_not_allowed"     // a method the resource does not answer (writes to a read-only collection)
+	ETOOLARGE      = "too_large"              // a request body over the size limit
 	ERATELIMIT     = "rate_limited"           // the client sent more requests than it may; retry later
 	EUNAVAILABLE   = "unavailable"            // a dependency (the database) is down; retry later
 	ETIMEOUT       = "timeout"                // the query ran past its time limit

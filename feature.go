@@ -134,6 +134,10 @@ func decodeFeature(raw []byte, lim geo.Limits, ignoreOwned bool) (*Event, error)
 	}
 	if _, ok := props["occurred_at"]; !ok {
 		bad("properties.occurred_at", "is required: an RFC 3339 date-time with a time zone")
+	} else if ev.TZ == "" {
+		var at string
+		_ = json.Unmarshal(props["occurred_at"], &at)
+		ev.TZ = OffsetTZ(at)
 	}
 	errs = append(errs, ev.Check()...)
 	if len(errs) > 0 {
@@ -215,6 +219,8 @@ func (ev *Event) Check() []FieldError {
 			case p.MaxLen > 0 && len(*v) > p.MaxLen:
 				bad(field, "at most %d characters", p.MaxLen)
 			case p.Pattern != nil && (*v != "" || p.Required) && !p.Pattern.MatchString(*v):
+				bad(field, "%s, got %q", p.PatternRule, *v)
+			case p.Valid != nil && *v != "" && !p.Valid(*v):
 				bad(field, "%s, got %q", p.PatternRule, *v)
 			}
 			if p.Enum == nil {

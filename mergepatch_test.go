@@ -39,3 +39,54 @@ func TestMergePatch(t *testing.T) {
 		}
 	}
 }
+
+// A diff applied as a merge patch gives the second document back (nulls
+// come back absent: a merge patch cannot set null), and says nothing of
+// what did not change.
+func TestDiffMergePatch(t *testing.T) {
+	tests := []struct{ from, to, want string }{
+		{`{"a":"b"}`, `{"a":"b"}`, `{}`},
+		{`{"a":"b"}`, `{"a":"c"}`, `{"a":"c"}`},
+		{`{"a":"b","c":1}`, `{"a":"b"}`, `{"c":null}`},
+		{`{"p":{"t":"x","n":null,"k":[1,2]}}`, `{"p":{"t":"y","n":1,"k":[1,2]}}`, `{"p":{"n":1,"t":"y"}}`}, // keys sorted
+		{`{"p":{"n":1}}`, `{"p":{"n":null}}`, `{"p":{"n":null}}`},
+		{`{"a":[1,2]}`, `{"a":[1,3]}`, `{"a":[1,3]}`},
+		{`{"a":"x"}`, `{"a":{"b":1}}`, `{"a":{"b":1}}`},
+		{`{"g":{"type":"Point","coordinates":[36.6939,33.6439]}}`, `{"g":{"type":"Point","coordinates":[36.693912345678,33.6439]}}`, `{"g":{"coordinates":[36.693912345678,33.6439]}}`},
+	}
+	for _, tt := range tests {
+		patch, err := DiffMergePatch([]byte(tt.from), []byte(tt.to))
+		if err != nil {
+			t.Fatalf("DiffMergePatch(%s, %s): %v", tt.from, tt.to, err)
+		}
+		if string(patch) != tt.want {
+			t.Errorf("DiffMergePatch(%s, %s) = %s, want %s", tt.from, tt.to, patch, tt.want)
+		}
+		back, err := MergePatch([]byte(tt.from), patch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want any
+		_ = json.Unmarshal(back, &got)
+		_ = json.Unmarshal([]byte(tt.to), &want)
+		dropNulls(want)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s patched with %s = %s, want %s", tt.from, patch, back, tt.to)
+		}
+	}
+	if _, err := DiffMergePatch([]byte(`{}`), []byte(`[1]`)); err == nil {
+		t.Error("a diff to an array has no merge patch")
+	}
+}
+
+func dropNulls(v any) {
+	if o, ok := v.(map[string]any); ok {
+		for k, x := range o {
+			if x == nil {
+				delete(o, k)
+			} else {
+				dropNulls(x)
+			}
+		}
+	}
+}

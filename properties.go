@@ -24,6 +24,7 @@ type Event struct {
 	Summary            string
 	OccurredAt         time.Time
 	TimePrecision      string
+	TZ                 string // local time zone: "+03:00" or "Asia/Damascus"; "" unknown (see when.go)
 	Place              string
 	Admin1             string
 	Country            string // ISO 3166-1 alpha-3
@@ -105,6 +106,10 @@ type Property struct {
 	// message for a value that does not match.
 	Pattern     *regexp.Regexp
 	PatternRule string
+	// Valid, when set, is a further check of non-empty text that a
+	// pattern cannot express (a time zone the zone database knows); a
+	// value it refuses breaks PatternRule.
+	Valid func(string) bool
 	// NullIfEmpty stores "" as NULL (an id that may be absent but must be
 	// unique when present).
 	NullIfEmpty bool
@@ -154,6 +159,9 @@ var Properties = []Property{
 	{Name: "time_precision", Title: "Time precision", Description: "How exact occurred_at is (ACLED 1-3: day, week, month)",
 		Kind: KindEnum, Column: "time_precision", Required: true, Enum: TimePrecisions, Queryable: true, CSV: "occurred_precision",
 		field: func(ev *Event) any { return &ev.TimePrecision }},
+	{Name: "tz", Title: "Time zone", Description: "The event's local time zone, for showing its time as people there read it: a UTC offset such as +03:00 or an IANA zone such as Asia/Damascus; empty when unknown (times are then shown in UTC). A write that leaves it out but gives occurred_at with a non-zero offset gets that offset",
+		Kind: KindText, Column: "tz", MaxLen: 64, Pattern: tzShape, Valid: ValidTZ, PatternRule: tzRule, CSV: "tz",
+		field: func(ev *Event) any { return &ev.TZ }},
 	{Name: "place", Title: "Place", Description: "Named place, town or area", Kind: KindText, Column: "place",
 		Queryable: true, CSV: "location",
 		field: func(ev *Event) any { return &ev.Place }},

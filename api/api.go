@@ -29,6 +29,11 @@ type Server struct {
 	cfg          config.Config
 	log          *slog.Logger
 	echo         *echo.Echo
+	metrics      *metrics
+	// routePaths are the route templates of routes.go: metric labels.
+	routePaths map[string]bool
+	// slots holds one token per expensive request running (shed.go).
+	slots chan struct{}
 }
 
 // Option adjusts a Server built by New.
@@ -53,12 +58,13 @@ func New(db *store.DB, cfg config.Config, logger *slog.Logger, opts ...Option) (
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{db: db, migrator: m, cfg: cfg, log: logger, echo: echo.New()}
+	s := &Server{db: db, migrator: m, cfg: cfg, log: logger, echo: echo.New(), slots: make(chan struct{}, max(1, cfg.ExpensiveRequests))}
 	for _, o := range opts {
 		if err := o(s); err != nil {
 			return nil, err
 		}
 	}
+	s.metrics = newMetrics(s)
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -69,14 +75,22 @@ func New(db *store.DB, cfg config.Config, logger *slog.Logger, opts ...Option) (
 		e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	}
 	e.Use(
-		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: s.logPanic}),
-		middleware.RequestID(),
+		s.countInFlight,
+		// Outside the recover middleware, so that it logs and counts every
+		// request, a panic's 500 included.
 		middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 			LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRequestID: true,
 			LogRemoteIP: true, LogResponseSize: true, LogUserAgent: true,
 			HandleError:   true,
 			LogValuesFunc: s.logRequest,
 		}),
+		// The stack of the panicking goroutine only (DisableStackAll), to
+		// the log through logPanic; the client gets a 500 problem.
+		middleware.RecoverWithConfig(middleware.RecoverConfig{StackSize: 16 << 10, DisableStackAll: true, LogErrorFunc: s.logPanic}),
+		middleware.RequestID(),
+		hostGuard,
+		// Outside gzip, to see whether it compressed (cache.go).
+		representationHeaders,
 		// Level 1, chosen by `make bench` (bench/results/): on an items page
 		// of 1000 Features it compresses about 1.8 times faster than level
 		// 5 and the page is a third larger (still a ninth of the plain
@@ -89,15 +103,25 @@ func New(db *store.DB, cfg config.Config, logger *slog.Logger, opts ...Option) (
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: formatInt(cfg.MaxBodyBytes) + "B", Skipper: isImport}),
 		s.authenticate,
 		s.writeOriginGuard,
+		s.shedExpensive,
 	)
 	s.routes()
+	s.routePaths = map[string]bool{}
+	for _, r := range e.Routes() {
+		s.routePaths[r.Path] = true
+	}
 	return s, nil
 }
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
+// logRequest logs one answered request and records its metrics. The log
+// line carries the route template beside the URI, and the request id that
+// a problem body shows.
 func (s *Server) logRequest(c echo.Context, v middleware.RequestLoggerValues) error {
+	route := s.routeLabel(c)
+	s.metrics.observe(route, v.Method, v.Status, v.Latency, v.ResponseSize, c.Response().Header().Get("Idempotent-Replayed") == "true")
 	level := slog.LevelInfo
 	if v.Status >= 500 {
 		level = slog.LevelWarn
@@ -105,6 +129,7 @@ func (s *Server) logRequest(c echo.Context, v middleware.RequestLoggerValues) er
 	s.log.LogAttrs(c.Request().Context(), level, "request",
 		slog.String("request_id", v.RequestID),
 		slog.String("method", v.Method),
+		slog.String("route", route),
 		slog.String("uri", v.URI),
 		slog.Int("status", v.Status),
 		slog.Duration("latency", v.Latency),
@@ -113,6 +138,16 @@ func (s *Server) logRequest(c echo.Context, v middleware.RequestLoggerValues) er
 		slog.String("user_agent", v.UserAgent),
 	)
 	return nil
+}
+
+// countInFlight keeps the in-flight gauge, with a defer: a stream cut
+// short (http.ErrAbortHandler) unwinds past the request logger.
+func (s *Server) countInFlight(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		s.metrics.inFlight.Inc()
+		defer s.metrics.inFlight.Dec()
+		return next(c)
+	}
 }
 
 func (s *Server) logPanic(c echo.Context, err error, stack []byte) error {

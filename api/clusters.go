@@ -190,17 +190,6 @@ func (s *Server) summaryResponse(c echo.Context, contentType string, v any) erro
 	return cacheableBlob(c, contentType, body)
 }
 
-// etagMatches implements If-None-Match's weak comparison (RFC 9110 13.1.2).
-func etagMatches(header, tag string) bool {
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == "*" || t == tag {
-			return true
-		}
-	}
-	return false
-}
-
 // parseZoom reads the zoom parameter: a required integer 0..maxZoom.
 func parseZoom(q url.Values) (int, error) {
 	v := q.Get("zoom")

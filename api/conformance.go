@@ -8,11 +8,11 @@ import (
 
 // conformanceClasses is the one list of what this server claims; /conformance
 // serves it and the HTML page shows it. Claim only what the tests prove.
-// Not claimed: sortby (its OGC class, Part 5, is still a draft) and
-// cql2 basic-cql2, which also asks for property-to-property comparisons,
-// which the filter does not support (it refuses them with a 400). The
-// advanced comparison operators (LIKE, BETWEEN, IN) and S_INTERSECTS are
-// supported and listed.
+// Not claimed: sortby and schemas (their OGC classes, Part 5, are still a
+// draft; the schemas are served anyway). Basic CQL2 includes
+// property-to-property comparisons; QGIS sends its filters to the server
+// only when basic-cql2, filter, features-filter and cql2-text are all
+// here (api/qgis_test.go replays what it sends).
 var conformanceClasses = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
@@ -22,12 +22,13 @@ var conformanceClasses = []string{
 	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
 	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
 	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
 	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
 	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
 	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
-	// OGC API - Tiles: vector tiles of the events collection (tiles.go).
-	// Not claimed: dataset tilesets (the only collection has its own),
+	// OGC API - Tiles: vector tiles of the event collections (tiles.go).
+	// Not claimed: dataset tilesets (each collection has its own),
 	// collections selection, and the tile matrix set resources (the
 	// tileset links to the registered WebMercatorQuad instead).
 	"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",

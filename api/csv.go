@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -18,6 +19,7 @@ func (s *Server) itemsCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	r.page.Version = s.pageValidator(c, r, formatCSV)
 	ctx, cancel := s.readContext(c)
 	defer cancel()
 	// The page is buffered, not streamed to the socket: whether a next page
@@ -27,22 +29,24 @@ func (s *Server) itemsCSV(c echo.Context) error {
 	var body bytes.Buffer
 	w := exchange.NewCSVWriter(&body)
 	res, err := s.listReader(c, r.filter).ListEvents(ctx, r.filter, r.page, w.Write)
+	if errors.Is(err, errNotModified) {
+		return notModified(c)
+	}
 	if err != nil {
 		return err
 	}
 	if err := w.Close(); err != nil {
 		return err
 	}
+	s.metrics.exported.WithLabelValues("csv").Add(float64(res.Returned))
 	h := c.Response().Header()
 	path := c.Request().URL.Path
 	h.Add("Link", linkHeader(s.formatURL(c, path, r.query, formatCSV), "self", "text/csv"))
-	if res.Next != nil {
-		next := cloneValues(r.query)
-		next.Set("cursor", res.Next.Encode())
-		h.Add("Link", linkHeader(s.formatURL(c, path, next, formatCSV), "next", "text/csv"))
+	for _, l := range s.pageLinks(c, setF(r.query, formatCSV), res, "text/csv") {
+		h.Add("Link", linkHeader(l.Href, l.Rel, l.Type))
 	}
 	h.Add("Link", linkHeader(s.formatURL(c, path, r.query, formatJSON), "alternate", geoJSON))
-	h.Set("Content-Disposition", `attachment; filename="events.csv"`)
+	h.Set("Content-Disposition", `attachment; filename="`+r.coll.ID+`.csv"`)
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", body.Bytes())
 }
 

@@ -96,7 +96,7 @@ func TestItemsFilterRefusesInjection(t *testing.T) {
 		`visibility = 'restricted'`,
 		`deleted_at IS NULL`,
 		`"e.id" = 'x'`,
-		`title = title`,
+		`title = fatalities`,
 		`fatalities = 'lots'`,
 		`type = 'battle'`,
 		`S_INTERSECTS(geometry, POINT(200 0))`,

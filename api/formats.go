@@ -39,6 +39,11 @@ var mediaFormats = map[string]string{
 // with ?f=csv must give CSV whatever the browser sends; allowed[0] is the
 // default. An f the resource cannot produce is a 400 naming f.
 func negotiate(c echo.Context, allowed ...string) (string, error) {
+	if len(allowed) > 1 {
+		// The body depends on Accept (the f parameter is in the URL):
+		// caches must keep the formats apart.
+		c.Response().Header().Add(echo.HeaderVary, echo.HeaderAccept)
+	}
 	q := c.QueryParams()
 	if q.Has("f") {
 		f := q.Get("f")

@@ -134,7 +134,7 @@ func TestItemsCSV(t *testing.T) {
 	}
 	d := byPlace["Dumayr"]
 	if d["id"] != "6f0c8f0e-2d4b-4c1e-9a51-0d3b8f1a9e01" || d["event_date"] != "2025-10-19" || d["year"] != "2025" ||
-		d["occurred_at"] != "2025-10-19T00:00:00Z" || d["fatalities"] != "1" || d["civilian_fatalities"] != "1" ||
+		d["occurred_at"] != "2025-10-19T03:00:00+03:00" || d["tz"] != "+03:00" || d["fatalities"] != "1" || d["civilian_fatalities"] != "1" ||
 		d["longitude"] != "36.6939" || d["latitude"] != "33.6439" || d["wkt"] != "POINT(36.6939 33.6439)" ||
 		d["iso"] != "760" || d["country"] != "Syria" || d["geo_precision"] != "1" ||
 		!strings.Contains(d["actors"], "Khaled al-Masoud (victim)") || !strings.HasPrefix(d["source_urls"], "https://") {

@@ -3,8 +3,10 @@ package api
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +17,8 @@ import (
 
 	"eventmap"
 	"eventmap/exchange"
+	"eventmap/geo"
+	"eventmap/store"
 )
 
 //go:embed templates/*.html
@@ -33,10 +37,36 @@ var htmlTemplates = func() map[string]*template.Template {
 		},
 		"optInt": optInt,
 		"join":   strings.Join,
+		"when":   whenHTML,
+		"place":  placeText,
+		"label":  typeLabel,
+		// replaces: the added run at i replaces the removed one before it
+		// (shown old → new).
+		"replaces": func(d []eventmap.TextEdit, i int) bool { return i > 0 && d[i-1].Op == "-" && d[i].Op == "+" },
+		"km": func(km *float64) string {
+			if km == nil {
+				return ""
+			}
+			return strconv.FormatFloat(*km, 'f', 1, 64)
+		},
+		// utcBeside is the UTC time of an exact event with a zone, for
+		// pages that show it beside the local time (no hover on a phone).
+		"utcBeside": func(ev *eventmap.Event) string {
+			if ev.TZ == "" || (ev.TimePrecision != "exact" && ev.TimePrecision != "") {
+				return ""
+			}
+			return eventmap.FormatWhen(ev.OccurredAt, ev.TimePrecision, ev.TZ).Title
+		},
+		"deref": func(s *string) string {
+			if s == nil {
+				return ""
+			}
+			return *s
+		},
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"landing", "conformance", "collections", "collection", "items", "item", "api"} {
+	for _, name := range []string{"landing", "conformance", "collections", "collection", "items", "item", "revisions", "api"} {
 		pages[name] = template.Must(template.Must(layout.Clone()).ParseFS(templateFS, "templates/"+name+".html"))
 	}
 	return pages
@@ -67,14 +97,23 @@ func (s *Server) itemsHTML(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	r.page.Version = s.pageValidator(c, r, formatHTML)
 	ctx, cancel := s.readContext(c)
 	defer cancel()
+	labels, err := s.typeLabels(c)
+	if err != nil {
+		return err
+	}
 	var events []eventView
 	res, err := s.listReader(c, r.filter).ListEvents(ctx, r.filter, r.page, func(feature []byte) error {
 		ev, err := decodeEvent(feature)
+		ev.TypeLabel = typeLabel(labels, ev.Properties.Type)
 		events = append(events, ev)
 		return err
 	})
+	if errors.Is(err, errNotModified) {
+		return notModified(c)
+	}
 	if err != nil {
 		return err
 	}
@@ -82,18 +121,20 @@ func (s *Server) itemsHTML(c echo.Context) error {
 	next := ""
 	if res.Next != nil {
 		q := cloneValues(r.query)
+		q.Del("offset")
 		q.Set("cursor", res.Next.Encode())
 		next = s.formatURL(c, path, q, formatHTML)
 		c.Response().Header().Add("Link", linkHeader(next, "next", "text/html"))
 	}
 	first := cloneValues(r.query)
 	first.Del("cursor")
+	first.Del("offset")
 	data := map[string]any{
 		"Events":   events,
 		"Returned": res.Returned,
 		"Next":     next,
 		"First":    s.formatURL(c, path, first, formatHTML),
-		"Paged":    r.query.Has("cursor"),
+		"Paged":    r.query.Has("cursor") || r.query.Has("offset"),
 		"GeoJSON":  s.formatURL(c, path, r.query, formatJSON),
 		"CSV":      s.formatURL(c, path, r.query, formatCSV),
 		"Filters":  describeFilters(r.query),
@@ -116,23 +157,31 @@ func describeFilters(q map[string][]string) []string {
 	return out
 }
 
-// itemHTML serves f=html for one event.
-func (s *Server) itemHTML(c echo.Context) error {
+// itemHTML serves f=html for one event of an events collection.
+func (s *Server) itemHTML(c echo.Context, coll collection) error {
 	if err := checkParams(c.QueryParams(), "f"); err != nil {
 		return err
 	}
 	ctx, cancel := s.readContext(c)
 	defer cancel()
-	feature, version, err := s.reader(c).GetEvent(ctx, c.Param("id"), seesRestricted(c))
+	f := store.EventFilter{IncludeRestricted: seesRestricted(c), Shape: coll.shape}
+	feature, version, err := s.reader(c).GetEventIn(ctx, c.Param("id"), f, geo.CRS84)
 	if err != nil {
 		return err
+	}
+	if validate(c, itemTag(version, coll, formatHTML, c.QueryParams())) {
+		return notModified(c)
 	}
 	ev, err := decodeEvent(feature)
 	if err != nil {
 		return err
 	}
+	labels, err := s.typeLabels(c)
+	if err != nil {
+		return err
+	}
+	ev.TypeLabel = typeLabel(labels, ev.Properties.Type)
 	path := c.Request().URL.Path
-	c.Response().Header().Set("ETag", `"`+formatInt(version)+`-html"`)
 	return s.renderHTML(c, "item", ev.Properties.Title, ev,
 		link{Href: s.formatURL(c, path, nil, formatJSON), Rel: "alternate", Type: geoJSON, Title: "GeoJSON"})
 }
@@ -141,6 +190,7 @@ func (s *Server) itemHTML(c echo.Context) error {
 type eventView struct {
 	ID         string
 	Properties *eventmap.Event
+	TypeLabel  string // from the event_types table
 	geom       orb.Geometry
 }
 
@@ -164,4 +214,53 @@ func optInt(n *int) string {
 		return ""
 	}
 	return strconv.Itoa(*n)
+}
+
+// typeLabels maps type codes to the labels of the event_types table, for
+// the pages: a type added to the table is named without a code change.
+func (s *Server) typeLabels(c echo.Context) (map[string]string, error) {
+	types, err := s.reader(c).EventTypes(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(types))
+	for _, t := range types {
+		out[t.Code] = t.Label
+	}
+	return out, nil
+}
+
+// typeLabel is a type's label, or its code when the table has none.
+func typeLabel(labels map[string]string, code string) string {
+	if l := labels[code]; l != "" {
+		return l
+	}
+	return code
+}
+
+// whenHTML shows when an event happened by eventmap.FormatWhen (the rule
+// the map's format.js shares): in its own zone, to its precision, with the
+// UTC time or the period on hover.
+func whenHTML(ev *eventmap.Event) template.HTML {
+	w := eventmap.FormatWhen(ev.OccurredAt, ev.TimePrecision, ev.TZ)
+	var b strings.Builder
+	b.WriteString(`<time datetime="` + ev.OccurredAt.UTC().Format(time.RFC3339) + `"`)
+	if w.Title != "" {
+		b.WriteString(` title="` + template.HTMLEscapeString(w.Title) + `"`)
+	}
+	b.WriteString(`>` + template.HTMLEscapeString(w.Text) + `</time>`)
+	return template.HTML(b.String())
+}
+
+// placeText is place, province and country, leaving out the empty ones
+// (no ", SYR" for an event without a place) and repeats.
+func placeText(ev *eventmap.Event) string {
+	var parts []string
+	for _, p := range []string{ev.Place, ev.Admin1, ev.Country} {
+		// "Homs, Homs": a city that names its province says it once
+		if p = strings.TrimSpace(p); p != "" && !slices.Contains(parts, p) {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, ", ")
 }

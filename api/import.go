@@ -72,8 +72,10 @@ func (s *Server) importHandler(c echo.Context) error {
 			Errors: []eventmap.FieldError{{Field: "Content-Type", Rule: "must be text/csv, application/geo+json, application/geo+json-seq or application/x-ndjson"}}}
 	}
 	req.Format = format
+	req.OnRow = s.metrics.importRows.WithLabelValues("read").Inc
 	body := &limitedBody{r: http.MaxBytesReader(c.Response(), c.Request().Body, s.cfg.MaxImportBytes)}
 	rep, err := transfer.ImportFile(c.Request().Context(), s.db, body, req)
+	s.metrics.imported(rep, err)
 	if body.tooLarge {
 		return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 	}

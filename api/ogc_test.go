@@ -104,7 +104,7 @@ func TestOGCCoreAbstractTests(t *testing.T) {
 		if _, ok := findLink(collections.Links, "self", ""); !ok {
 			t.Error("/collections has no self link")
 		}
-		if len(collections.Collections) != 1 || collections.Collections[0].ID != "events" {
+		if len(collections.Collections) != 4 || collections.Collections[0].ID != "events" {
 			t.Fatalf("collections %+v", collections.Collections)
 		}
 		c := collections.Collections[0]

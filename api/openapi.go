@@ -50,6 +50,11 @@ func (s *Server) apiParameters() obj {
 			"description": "Page size. Values above the maximum are clamped to it, not refused.",
 			"schema":      obj{"type": "integer", "minimum": 1, "maximum": s.cfg.MaxLimit, "default": s.cfg.DefaultLimit},
 		},
+		"offset": obj{
+			"name": "offset", "in": "query", "required": false, "style": "form", "explode": false,
+			"description": "Skip this many features (0 to " + fmt.Sprint(store.MaxOffset) + "), for clients that page by offset; the next and prev links use cursors, which cost the same on every page. Not with cursor.",
+			"schema":      obj{"type": "integer", "minimum": 0, "maximum": store.MaxOffset, "default": 0},
+		},
 		"cursor": obj{
 			"name": "cursor", "in": "query", "required": false, "style": "form", "explode": false,
 			"description": "Opaque keyset cursor; take it from the next link as given.",
@@ -105,7 +110,7 @@ func (s *Server) apiParameters() obj {
 		},
 		"filter": obj{
 			"name": "filter", "in": "query", "required": false,
-			"description": "A CQL2 filter (OGC API - Features Part 3) over the properties in /collections/events/queryables: comparisons, AND/OR/NOT, IS NULL, LIKE, BETWEEN, IN, S_INTERSECTS(geometry, WKT or BBOX(...)) and T_INTERSECTS(occurred_at, INTERVAL(...)). Anything else is a 400 naming filter.",
+			"description": "A CQL2 filter (OGC API - Features Part 3) over the properties in the collection's queryables: comparisons of a property with a value or another property, AND/OR/NOT, IS NULL, LIKE, BETWEEN, IN, S_INTERSECTS(geometry, WKT or BBOX(...)) and T_INTERSECTS(occurred_at, INTERVAL(...)). Anything else is a 400 naming filter.",
 			"schema":      obj{"type": "string", "maxLength": 8192},
 		},
 		"filter-lang": obj{
@@ -202,7 +207,7 @@ var filterParamRefs = []string{"bbox-crs", "datetime", "type", "status", "countr
 	"updatedSince", "filter", "filter-lang", "filter-crs"}
 
 // itemsParamRefs are the parameters of GET /collections/events/items.
-var itemsParamRefs = []string{"bbox", "bbox-crs", "datetime", "limit", "cursor", "sortby", "crs",
+var itemsParamRefs = []string{"bbox", "bbox-crs", "datetime", "limit", "offset", "cursor", "sortby", "crs",
 	"type", "status", "country", "actor", "q", "region", "asOf", "updatedSince", "filter", "filter-lang", "filter-crs", "fItems"}
 
 func problemResponse(desc string) obj {
@@ -334,38 +339,10 @@ func (s *Server) openAPIDocument(c echo.Context) obj {
 			okResponse("The API definition", content(openAPIType, obj{"type": "object"}, "text/html", htmlSchema)), nil),
 		"/api.html": op("getAPIDocumentation", "This API definition as a web page", "Capabilities", nil,
 			okResponse("The API documentation", content("text/html", htmlSchema)), nil),
-		"/collections": op("getCollections", "The feature collections (one: events)", "Capabilities", []string{"fDoc"},
+		"/collections": op("getCollections", "The feature collections: events, events-points, events-areas, regions", "Capabilities", []string{"fDoc"},
 			okResponse("The collections", content("application/json", ref("schemas", "Collections"), "text/html", htmlSchema)), unavailable),
-		"/collections/events": op("describeEventsCollection", "The events collection: extent and links", "Capabilities", []string{"fDoc"},
-			okResponse("The collection", content("application/json", ref("schemas", "Collection"), "text/html", htmlSchema)), unavailable),
-		"/collections/events/schema": op("getEventsSchema", "JSON Schema of the event properties", "Capabilities", []string{"fJSON"},
-			okResponse("The schema", content("application/schema+json", obj{"type": "object"})), nil),
-		"/collections/events/queryables": op("getEventsQueryables", "The properties a CQL2 filter may name (JSON Schema)", "Capabilities", []string{"fJSON"},
-			okResponse("The queryables", content("application/schema+json", obj{"type": "object"})), nil),
-		"/collections/events/items": with(op("getEvents", "Events, newest first, filtered by bbox and datetime, in pages linked by next", "Data", itemsParamRefs,
-			okResponse("A page of events. For text/html and text/csv the next page is in an RFC 8288 Link header.", content(
-				geoJSON, ref("schemas", "FeatureCollection"),
-				"text/html", htmlSchema,
-				"text/csv", obj{"type": "string"},
-			)), unavailable),
-			"post", writeOp("createEvent", "Create an event (role editor)", []string{"idempotencyKey", "editReason"}, featureBody,
-				"201", storedFeature("The stored event; Location names it, ETag is its version (1)."), "413", "415", "422")),
-		"/collections/events/items/{featureId}": with(with(with(op("getEvent", "One event", "Data", []string{"featureId", "fDoc", "crs", "asOf"},
-			obj{"description": "The event; its ETag is its version.",
-				"headers": obj{"ETag": obj{"schema": obj{"type": "string"}}},
-				"content": content(geoJSON, ref("schemas", "Feature"), "text/html", htmlSchema)},
-			obj{"404": ref("responses", "NotFound"), "503": ref("responses", "Unavailable")}),
-			"put", writeOp("replaceEvent", "Replace an event (role editor)", []string{"featureId", "ifMatch", "editReason"}, featureBody,
-				"200", storedFeature("The stored event; ETag is its new version."), "404", "412", "413", "415", "422", "428")),
-			"patch", writeOp("updateEvent", "Change part of an event with an RFC 7396 JSON merge patch (role editor)", []string{"featureId", "ifMatch", "editReason"},
-				obj{"required": true, "content": obj{
-					"application/merge-patch+json": obj{"schema": obj{"type": "object"}},
-					"application/json":             obj{"schema": obj{"type": "object"}}}},
-				"200", storedFeature("The stored event; ETag is its new version."), "404", "412", "413", "415", "422", "428")),
-			"delete", writeOp("deleteEvent", "Delete an event (role admin): it leaves every read, its history stays", []string{"featureId", "ifMatch", "editReason"}, nil,
-				"204", obj{"description": "Deleted."}, "404", "412", "428")),
-		"/collections/events/items/{featureId}/revisions": op("getEventRevisions", "Every accepted write to the event, oldest first", "Data", []string{"featureId", "fJSON"},
-			okResponse("The history; editor names only for token holders", content("application/json", ref("schemas", "Revisions"))),
+		"/collections/events/items/{featureId}/revisions": op("getEventRevisions", "Every accepted write to the event, oldest first, with what changed from the version before (f=html: the history page, newest first)", "Data", []string{"featureId", "fDoc"},
+			okResponse("The history; editor names only for token holders, versions restricted at the time only for them", content("application/json", ref("schemas", "Revisions"), "text/html", htmlSchema)),
 			obj{"404": ref("responses", "NotFound"), "503": ref("responses", "Unavailable")}),
 		"/collections/events/deletions": op("getEventDeletions", "Events deleted since a time, oldest first, in pages linked by next (for mirrors)", "Data", nil,
 			okResponse("Deleted events: id, external_id and deleted_at", content("application/json", obj{"type": "object",
@@ -405,32 +382,6 @@ func (s *Server) openAPIDocument(c echo.Context) obj {
 				"headers": obj{"ETag": obj{"schema": obj{"type": "string"}}, "Cache-Control": obj{"schema": obj{"type": "string"}}},
 				"content": content("application/json", ref("schemas", "Histogram"))},
 			obj{"304": obj{"description": "Not modified (If-None-Match)"}, "503": ref("responses", "Unavailable")}),
-		"/collections/regions/items": op("getRegions", "The named regions (the Badiya desert) usable as the items region filter", "Data", nil,
-			obj{"description": "Every region as a GeoJSON Feature; its id is the value of the region filter.",
-				"headers": obj{"ETag": obj{"schema": obj{"type": "string"}}},
-				"content": content(geoJSON, ref("schemas", "RegionCollection"))},
-			obj{"304": obj{"description": "Not modified (If-None-Match)"}, "400": ref("responses", "InvalidParameter"), "503": ref("responses", "Unavailable")}),
-		"/collections/events/tiles": op("getEventTilesets",
-			"The vector tilesets of the events (OGC API - Tiles): one, in WebMercatorQuad", "Tiles",
-			append([]string{"fJSON", "bbox"}, filterParamRefs...),
-			okResponse("The tilesets list; filters given here are carried into the tileset links", content("application/json", obj{"type": "object",
-				"required":   []string{"tilesets", "links"},
-				"properties": obj{"tilesets": obj{"type": "array", "items": obj{"type": "object"}}, "links": obj{"type": "array", "items": obj{"type": "object"}}}})),
-			nil),
-		"/collections/events/tiles/{tileMatrixSetId}": op("getEventTileset",
-			"The events tileset: tile matrix set, limits, layer and the templated tile link (f=tilejson: TileJSON 3.0)", "Tiles",
-			append([]string{"tileMatrixSetId", "fTileset", "bbox"}, filterParamRefs...),
-			okResponse("Tileset metadata (OGC 2D Tile Matrix Set and Tileset Metadata 2.0), or TileJSON 3.0 with f=tilejson. Filters given here are carried into the tile URL template.",
-				content("application/json", obj{"type": "object"})),
-			obj{"404": ref("responses", "NotFound")}),
-		"/collections/events/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}": op("getEventTile",
-			"One Mapbox Vector Tile of the events the items filters select (layer events; clusters with a count above "+fmt.Sprint(store.TileFeatureCap)+" events)", "Tiles",
-			append([]string{"tileMatrixSetId", "tileMatrix", "tileRow", "tileCol", "fTile", "bbox"}, filterParamRefs...),
-			obj{"description": "The tile: layer events, properties id, type, status, geo_precision, title, occurred_at, fatalities (absent when unknown) and count. Strong ETag; Cache-Control public, max-age=60 (private with a token).",
-				"headers": obj{"ETag": obj{"schema": obj{"type": "string"}}, "Cache-Control": obj{"schema": obj{"type": "string"}}},
-				"content": content(mvtType, obj{"type": "string", "format": "binary"})},
-			obj{"204": obj{"description": "No event on this tile"}, "304": obj{"description": "Not modified (If-None-Match)"},
-				"404": ref("responses", "NotFound"), "503": ref("responses", "Unavailable")}),
 		"/healthz": op("getHealth", "Liveness: the process is up (does not touch the database)", "Operations", nil,
 			okResponse("Up", content("application/json", ref("schemas", "Status"))), nil),
 		"/readyz": op("getReadiness", "Readiness: the database answers and no migration is pending", "Operations", nil,
@@ -447,6 +398,7 @@ func (s *Server) openAPIDocument(c echo.Context) obj {
 				},
 			})), nil),
 	}
+	s.addCollectionPaths(paths)
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{
@@ -473,6 +425,97 @@ func (s *Server) openAPIDocument(c echo.Context) obj {
 			"schemas":    apiSchemas(),
 		},
 	}
+}
+
+// addCollectionPaths adds each collection's paths (collections.go):
+// written out per collection rather than templated, as QGIS and GDAL read
+// an items path's parameters by the collection's name.
+func (s *Server) addCollectionPaths(paths obj) {
+	notModified := obj{"description": "Not modified: the ETag given in If-None-Match is current"}
+	cached := obj{"ETag": obj{"schema": obj{"type": "string"}, "description": "a validator for If-None-Match, weak for pages; -gzip marks a gzipped body"},
+		"Cache-Control": obj{"schema": obj{"type": "string"}, "description": "public, max-age=10 for anonymous callers; private, no-cache with a token"},
+		"Vary":          obj{"schema": obj{"type": "string"}}}
+	for _, coll := range collections {
+		base := coll.path()
+		id := operationName(coll.ID)
+		paths[base] = op("describe"+id+"Collection", "The "+coll.ID+" collection: extent and links", "Capabilities", []string{"fDoc"},
+			obj{"description": "The collection", "headers": cached,
+				"content": content("application/json", ref("schemas", "Collection"), "text/html", htmlSchema)},
+			obj{"304": notModified, "503": ref("responses", "Unavailable")})
+		paths[base+"/schema"] = op("get"+id+"Schema", "JSON Schema of the "+coll.ID+" features, with the geometry's format ("+coll.geometry+")", "Capabilities", []string{"fJSON"},
+			okResponse("The schema", content("application/schema+json", obj{"type": "object"})), nil)
+		paths[base+"/queryables"] = op("get"+id+"Queryables", "The properties a CQL2 filter on "+coll.ID+" may name (JSON Schema)", "Capabilities", []string{"fJSON"},
+			okResponse("The queryables", content("application/schema+json", obj{"type": "object"})), nil)
+		if coll.regions {
+			paths[base+"/items"] = op("get"+id, "The named regions (the Badiya desert), usable as the events' region filter", "Data",
+				[]string{"bbox", "bbox-crs", "limit", "offset", "crs", "filter", "filter-lang", "filter-crs", "fJSON"},
+				obj{"description": "A page of regions, in id order; a region's id is the value of the region filter.", "headers": cached,
+					"content": content(geoJSON, ref("schemas", "RegionCollection"))},
+				obj{"304": notModified, "503": ref("responses", "Unavailable")})
+			paths[base+"/items/{featureId}"] = op("get"+id+"Item", "One region", "Data", []string{"featureId", "fJSON", "crs"},
+				obj{"description": "The region", "headers": cached, "content": content(geoJSON, ref("schemas", "RegionFeature"))},
+				obj{"304": notModified, "404": ref("responses", "NotFound"), "503": ref("responses", "Unavailable")})
+			continue
+		}
+		items := op("get"+id, coll.Title+", newest first, filtered by bbox, datetime, attributes and CQL2, in pages linked by next", "Data", itemsParamRefs,
+			obj{"description": "A page of events. For text/html and text/csv the next page is in an RFC 8288 Link header.", "headers": cached,
+				"content": content(geoJSON, ref("schemas", "FeatureCollection"), "text/html", htmlSchema, "text/csv", obj{"type": "string"})},
+			obj{"304": notModified, "503": ref("responses", "Unavailable")})
+		item := op("get"+id+"Item", "One event of "+coll.ID, "Data", []string{"featureId", "fDoc", "crs", "asOf"},
+			obj{"description": "The event; its ETag is its version in the events collection as GeoJSON in CRS84, the version and a suffix otherwise.",
+				"headers": cached, "content": content(geoJSON, ref("schemas", "Feature"), "text/html", htmlSchema)},
+			obj{"304": notModified, "404": ref("responses", "NotFound"), "503": ref("responses", "Unavailable")})
+		if coll.ID == "events" {
+			items = with(items, "post", writeOp("createEvent", "Create an event (role editor)", []string{"idempotencyKey", "editReason"}, featureBody,
+				"201", storedFeature("The stored event; Location names it, ETag is its version (1)."), "413", "415", "422"))
+			item = with(with(with(item,
+				"put", writeOp("replaceEvent", "Replace an event (role editor)", []string{"featureId", "ifMatch", "editReason"}, featureBody,
+					"200", storedFeature("The stored event; ETag is its new version."), "404", "412", "413", "415", "422", "428")),
+				"patch", writeOp("updateEvent", "Change part of an event with an RFC 7396 JSON merge patch (role editor)", []string{"featureId", "ifMatch", "editReason"},
+					obj{"required": true, "content": obj{
+						"application/merge-patch+json": obj{"schema": obj{"type": "object"}},
+						"application/json":             obj{"schema": obj{"type": "object"}}}},
+					"200", storedFeature("The stored event; ETag is its new version."), "404", "412", "413", "415", "422", "428")),
+				"delete", writeOp("deleteEvent", "Delete an event (role admin): it leaves every read, its history stays", []string{"featureId", "ifMatch", "editReason"}, nil,
+					"204", obj{"description": "Deleted."}, "404", "412", "428"))
+		}
+		paths[base+"/items"] = items
+		paths[base+"/items/{featureId}"] = item
+		tiles := base + "/tiles"
+		paths[tiles] = op("get"+id+"Tilesets",
+			"The vector tilesets of "+coll.ID+" (OGC API - Tiles): one, in WebMercatorQuad", "Tiles",
+			append([]string{"fJSON", "bbox"}, filterParamRefs...),
+			okResponse("The tilesets list; filters given here are carried into the tileset links", content("application/json", obj{"type": "object",
+				"required":   []string{"tilesets", "links"},
+				"properties": obj{"tilesets": obj{"type": "array", "items": obj{"type": "object"}}, "links": obj{"type": "array", "items": obj{"type": "object"}}}})),
+			obj{"404": ref("responses", "NotFound")})
+		paths[tiles+"/{tileMatrixSetId}"] = op("get"+id+"Tileset",
+			"The "+coll.ID+" tileset: tile matrix set, limits, layer and the templated tile link (f=tilejson: TileJSON 3.0)", "Tiles",
+			append([]string{"tileMatrixSetId", "fTileset", "bbox"}, filterParamRefs...),
+			okResponse("Tileset metadata (OGC 2D Tile Matrix Set and Tileset Metadata 2.0), or TileJSON 3.0 with f=tilejson. Filters given here are carried into the tile URL template.",
+				content("application/json", obj{"type": "object"})),
+			obj{"404": ref("responses", "NotFound")})
+		paths[tiles+"/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}"] = op("get"+id+"Tile",
+			"One Mapbox Vector Tile of the "+coll.ID+" the items filters select (layer events; clusters with a count above "+fmt.Sprint(store.TileFeatureCap)+" events)", "Tiles",
+			append([]string{"tileMatrixSetId", "tileMatrix", "tileRow", "tileCol", "fTile", "bbox"}, filterParamRefs...),
+			obj{"description": "The tile: layer events, properties id, type, status, geo_precision, title, occurred_at, fatalities (absent when unknown) and count. Strong ETag; Cache-Control public, max-age=60 (private with a token).",
+				"headers": obj{"ETag": obj{"schema": obj{"type": "string"}}, "Cache-Control": obj{"schema": obj{"type": "string"}}},
+				"content": content(mvtType, obj{"type": "string", "format": "binary"})},
+			obj{"204": obj{"description": "No event on this tile"}, "304": notModified,
+				"404": ref("responses", "NotFound"), "503": ref("responses", "Unavailable")})
+	}
+}
+
+// operationName turns a collection id into a part of an operationId:
+// events-points → EventsPoints.
+func operationName(id string) string {
+	var b strings.Builder
+	for _, part := range strings.Split(id, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
 }
 
 func apiSchemas() obj {
@@ -551,14 +594,33 @@ func apiSchemas() obj {
 				"event_id": str,
 				"links":    linkList,
 				"revisions": obj{"type": "array", "items": obj{
-					"type": "object", "required": []string{"version", "action", "recorded_at", "reason", "feature"},
+					"type": "object", "required": []string{"version", "action", "recorded_at", "reason", "patch_from", "patch", "changes", "feature"},
 					"properties": obj{
 						"version":     obj{"type": "integer"},
 						"action":      obj{"type": "string", "enum": []string{"create", "update", "delete"}},
 						"recorded_at": obj{"type": "string", "format": "date-time"},
 						"reason":      str,
 						"editor":      obj{"type": "string", "nullable": true},
-						"feature":     ref("schemas", "Feature"),
+						"patch_from": obj{"type": "integer", "nullable": true,
+							"description": "the version patch applies to: the previous one the caller may see (null for the first)"},
+						"patch": obj{"type": "object", "nullable": true,
+							"description": "RFC 7396 JSON merge patch from the Feature of version patch_from to this one (null for the first). A property that became null is a null member, which a merge patch reads as removed: for event properties absent and null both mean unknown."},
+						"changes": obj{"type": "array", "description": "what changed from version patch_from, worded for people (the history page and the map show these)",
+							"items": obj{"type": "object", "required": []string{"property", "label"},
+								"properties": obj{
+									"property": obj{"type": "string", "description": "property name, or geometry"},
+									"label":    str,
+									"old":      obj{"type": "string", "description": "the value before, as shown (unknown for a count not known)"},
+									"new":      obj{"type": "string"},
+									"diff": obj{"type": "array", "description": "word diff of old to new, for titles and summaries",
+										"items": obj{"type": "object", "required": []string{"op", "text"},
+											"properties": obj{"op": obj{"type": "string", "enum": []string{"=", "-", "+"}}, "text": str}}},
+									"added":    obj{"type": "array", "items": str},
+									"removed":  obj{"type": "array", "items": str},
+									"changed":  obj{"type": "array", "items": str, "description": "sources whose excerpt or details changed"},
+									"moved_km": obj{"type": "number", "description": "how far the geometry's centre moved (great circle)"},
+								}}},
+						"feature": ref("schemas", "Feature"),
 					},
 				}},
 			},
@@ -620,18 +682,22 @@ func apiSchemas() obj {
 		"RegionCollection": obj{
 			"type": "object", "required": []string{"type", "features"},
 			"properties": obj{
-				"type": obj{"type": "string", "enum": []string{"FeatureCollection"}},
-				"features": obj{"type": "array", "items": obj{
-					"type": "object", "required": []string{"type", "id", "geometry", "properties"},
-					"properties": obj{
-						"type":     obj{"type": "string", "enum": []string{"Feature"}},
-						"id":       str,
-						"geometry": ref("schemas", "Geometry"),
-						"properties": obj{"type": "object", "properties": obj{
-							"name": str, "description": str, "approximate": obj{"type": "boolean"},
-						}},
-					},
-				}},
+				"type":           obj{"type": "string", "enum": []string{"FeatureCollection"}},
+				"features":       obj{"type": "array", "items": ref("schemas", "RegionFeature")},
+				"links":          linkList,
+				"timeStamp":      obj{"type": "string", "format": "date-time"},
+				"numberMatched":  obj{"type": "integer", "minimum": 0},
+				"numberReturned": obj{"type": "integer", "minimum": 0},
+			},
+		},
+		"RegionFeature": obj{
+			"type": "object", "required": []string{"type", "id", "geometry", "properties"},
+			"properties": obj{
+				"type":       obj{"type": "string", "enum": []string{"Feature"}},
+				"id":         str,
+				"geometry":   ref("schemas", "Geometry"),
+				"properties": obj{"type": "object", "properties": regionPropertiesSchema()},
+				"links":      linkList,
 			},
 		},
 		"EventProperties": eventPropertiesSchema(),

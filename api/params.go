@@ -63,6 +63,22 @@ func parseLimit(q url.Values, def, max int) (int, error) {
 	return min(n, max), nil
 }
 
+// parseOffset reads offset, which OWSLib and pygeoapi-style clients page
+// with: 0 to store.MaxOffset. Deeper pages are reached through the next
+// links, which cost the same however deep.
+func parseOffset(q url.Values) (int, error) {
+	if !q.Has("offset") {
+		return 0, nil
+	}
+	rule := "must be an integer from 0 to " + strconv.Itoa(store.MaxOffset) + "; page further with the next links"
+	v := q.Get("offset")
+	n, err := strconv.Atoi(v)
+	if err != nil || !isAllDigits(v) || n > store.MaxOffset {
+		return 0, eventmap.Invalid("offset", rule+", got "+strconv.Quote(v))
+	}
+	return n, nil
+}
+
 func isAllDigits(s string) bool {
 	for _, r := range s {
 		if r < '0' || r > '9' {
@@ -74,9 +90,10 @@ func isAllDigits(s string) bool {
 
 func formatInt(n int64) string { return strconv.FormatInt(n, 10) }
 
-// itemsParams are the query parameters of GET /collections/events/items.
+// itemsParams are the query parameters of GET /collections/{events
+// collection}/items.
 var itemsParams = []string{
-	"bbox", "bbox-crs", "datetime", "limit", "cursor", "sortby", "crs",
+	"bbox", "bbox-crs", "datetime", "limit", "offset", "cursor", "sortby", "crs",
 	"type", "status", "country", "actor", "q", "region", "as_of", "updated_since",
 	"filter", "filter-lang", "filter-crs", "f",
 }
@@ -108,6 +125,7 @@ func ParseFilter(q url.Values, includeRestricted bool) (store.EventFilter, error
 // HTML) reads its request through parseItemsQuery, so a parameter means
 // the same in each.
 type itemsQuery struct {
+	coll   collection
 	filter store.EventFilter
 	page   store.Page
 	query  url.Values
@@ -117,20 +135,27 @@ type itemsQuery struct {
 // filter and a page. Each broken rule is a 400 naming its parameter.
 // Restricted events are included only for callers allowed to see them.
 func (s *Server) parseItemsQuery(c echo.Context) (itemsQuery, error) {
+	coll, err := collectionOf(c)
+	if err != nil {
+		return itemsQuery{}, err
+	}
 	q := c.QueryParams()
 	if err := checkParams(q, itemsParams...); err != nil {
 		return itemsQuery{}, err
 	}
 	cfg := s.cfg
-	iq := itemsQuery{query: q}
+	iq := itemsQuery{coll: coll, query: q}
 	iq.filter.IncludeRestricted = seesRestricted(c)
+	iq.filter.Shape = coll.shape
 	if err := parseFilterParams(q, &iq.filter); err != nil {
 		return iq, err
 	}
-	var err error
 
 	p := &iq.page
 	if p.Limit, err = parseLimit(q, cfg.DefaultLimit, cfg.MaxLimit); err != nil {
+		return iq, err
+	}
+	if p.Offset, err = parseOffset(q); err != nil {
 		return iq, err
 	}
 	p.CountLimit = cfg.CountLimit
@@ -140,6 +165,9 @@ func (s *Server) parseItemsQuery(c echo.Context) (itemsQuery, error) {
 		}
 	}
 	if q.Has("cursor") {
+		if q.Has("offset") {
+			return iq, eventmap.Invalid("offset", "cannot be given with cursor: a cursor already says where the page starts")
+		}
 		cur, err := store.DecodeCursor(q.Get("cursor"), p.Sort)
 		if err != nil {
 			return iq, eventmap.Invalid("cursor", err.Error())
@@ -153,7 +181,8 @@ func (s *Server) parseItemsQuery(c echo.Context) (itemsQuery, error) {
 }
 
 // parseFilterParams reads the parameters that select events into f; the
-// one reader of them for every items format and for exports.
+// one reader of them for every items format and for exports. f.Shape says
+// which collection's queryables a filter names.
 func parseFilterParams(q url.Values, f *store.EventFilter) error {
 	if q.Has("as_of") {
 		at, err := parseAsOf(q.Get("as_of"))
@@ -212,7 +241,7 @@ func parseFilterParams(q url.Values, f *store.EventFilter) error {
 	}
 
 	if q.Has("filter") {
-		if f.Where, err = store.ParseFilter(q.Get("filter-lang"), q.Get("filter")); err != nil {
+		if f.Where, err = store.ParseFilterFor(f.Shape, q.Get("filter-lang"), q.Get("filter")); err != nil {
 			return err
 		}
 	} else if q.Has("filter-lang") {

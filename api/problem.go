@@ -44,6 +44,10 @@ func statusOf(code string) int {
 		return http.StatusForbidden
 	case eventmap.EMEDIATYPE:
 		return http.StatusUnsupportedMediaType
+	case eventmap.EMETHOD:
+		return http.StatusMethodNotAllowed
+	case eventmap.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
 	case eventmap.ERATELIMIT:
 		return http.StatusTooManyRequests
 	case eventmap.EUNAVAILABLE, eventmap.ETIMEOUT:
@@ -51,6 +55,21 @@ func statusOf(code string) int {
 	default:
 		return http.StatusInternalServerError
 	}
+}
+
+// codeOfStatus is the error code of an HTTP status that Echo raised itself,
+// the inverse of statusOf.
+func codeOfStatus(status int) string {
+	for _, code := range []string{eventmap.EINVALID, eventmap.ENOTFOUND, eventmap.EMETHOD, eventmap.ETOOLARGE,
+		eventmap.EMEDIATYPE, eventmap.EUNAUTHORIZED, eventmap.EFORBIDDEN, eventmap.ERATELIMIT, eventmap.EUNAVAILABLE} {
+		if statusOf(code) == status {
+			return code
+		}
+	}
+	if status < 500 {
+		return eventmap.EINVALID
+	}
+	return eventmap.EINTERNAL
 }
 
 // handleError turns every error a handler returns into problem+json. Only
@@ -73,9 +92,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	case errors.As(err, &httpErr):
 		// Echo's own errors: unknown route, wrong method, body too large.
+		// They get the type of the code with their status, so every
+		// problem a client meets is documented under /problems/.
 		p.Status = httpErr.Code
+		p.Type = "/problems/" + codeOfStatus(p.Status)
 		if msg, ok := httpErr.Message.(string); ok {
 			p.Detail = msg
+		}
+		if p.Status == http.StatusMethodNotAllowed {
+			p.Detail = c.Request().Method + " is not allowed here; allowed: " + c.Response().Header().Get(echo.HeaderAllow)
 		}
 		if p.Status == http.StatusRequestEntityTooLarge {
 			limit := s.cfg.MaxBodyBytes
@@ -90,7 +115,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		p.Detail = "internal error; quote the request id when reporting it"
 	}
 	p.Title = http.StatusText(p.Status)
-	if p.Status >= 500 {
+	s.metrics.problem(c, s.routeLabel(c), p.Status, err)
+	// A shed request is the limit working, not a failure: the request
+	// line (a warning, as every 5xx) is enough.
+	if p.Status >= 500 && !isShed(err) {
 		s.log.Error("request failed", "request_id", p.RequestID, "status", p.Status, "err", err)
 	}
 	switch {

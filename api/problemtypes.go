@@ -21,6 +21,8 @@ var problemTypes = map[string]string{
 	eventmap.EUNAUTHORIZED:  "This needs a valid API token (Authorization: Bearer <token>), or the token given is unknown, revoked or expired. Tokens are made with `eventmap token create`.",
 	eventmap.EFORBIDDEN:     "The token is valid but its role does not allow this action (roles: reader < editor < admin).",
 	eventmap.EMEDIATYPE:     "The request body is in a format this endpoint does not read. Send GeoJSON as application/geo+json or application/json, and merge patches as application/merge-patch+json.",
+	eventmap.EMETHOD:        "The resource does not answer this method: the Allow header lists those it does. Only the events collection takes writes; events-points, events-areas and regions are read-only views.",
+	eventmap.ETOOLARGE:      "The request body is larger than the server accepts (EVENTMAP_MAX_BODY_BYTES, or EVENTMAP_MAX_IMPORT_BYTES for imports). Send less at once: split an import into several files.",
 	eventmap.ERATELIMIT:     "This client sent more requests per second than the server allows (EVENTMAP_RATE_LIMIT, per client address and replica). Wait the number of seconds in Retry-After, then slow down.",
 	eventmap.EUNAVAILABLE:   "The database is unreachable or not yet migrated. Retry after the number of seconds in the Retry-After header.",
 	eventmap.ETIMEOUT:       "The query took longer than the server allows (statement timeout). Narrow it: a smaller bbox, a shorter time range or a lower limit.",

@@ -20,23 +20,26 @@ func (s *Server) routes() {
 	get("/readyz", s.readyzHandler)
 	get("/problems/:code", s.problemTypeHandler)
 
+	// Every collection (collections.go: events, events-points, events-areas,
+	// regions) by its id; an unknown id is a 404 problem.
 	get("/collections", s.collectionsHandler)
-	get("/collections/events", s.collectionHandler)
-	get("/collections/events/schema", s.schemaHandler)
-	get("/collections/events/queryables", s.queryablesHandler)
-	get("/collections/events/items", s.itemsHandler)
-	get("/collections/events/items/:id", s.itemHandler)
+	get("/collections/:collectionId", s.collectionHandler)
+	get("/collections/:collectionId/schema", s.schemaHandler)
+	get("/collections/:collectionId/queryables", s.queryablesHandler)
+	get("/collections/:collectionId/items", s.itemsHandler)
+	get("/collections/:collectionId/items/:id", s.itemHandler)
+	// Vector tiles (OGC API - Tiles) of the event collections; see tiles.go.
+	get("/collections/:collectionId/tiles", s.tilesetsHandler)
+	get("/collections/:collectionId/tiles/:tileMatrixSetId", s.tilesetHandler)
+	get("/collections/:collectionId/tiles/:tileMatrixSetId/:tileMatrix/:tileRow/:tileCol", s.tileHandler)
+	// What only the events collection has.
 	get("/collections/events/items/:id/revisions", s.revisionsHandler)
 	get("/collections/events/deletions", s.deletionsHandler)
 	get("/collections/events/clusters", s.clustersHandler)
 	get("/collections/events/histogram", s.histogramHandler)
-	// Vector tiles (OGC API - Tiles); see tiles.go.
-	get("/collections/events/tiles", s.tilesetsHandler)
-	get("/collections/events/tiles/:tileMatrixSetId", s.tilesetHandler)
-	get("/collections/events/tiles/:tileMatrixSetId/:tileMatrix/:tileRow/:tileCol", s.tileHandler)
-	get("/collections/regions/items", s.regionsHandler)
 
 	// Writes (OGC API - Features Part 4), for token holders; see write.go.
+	// The other collections are read-only: their items answer 405.
 	s.echo.POST("/collections/events/items", s.createHandler)
 	s.echo.PUT("/collections/events/items/:id", s.replaceHandler)
 	s.echo.PATCH("/collections/events/items/:id", s.patchHandler)

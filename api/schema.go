@@ -8,21 +8,45 @@ import (
 	"eventmap"
 )
 
-// schemaHandler serves GET /collections/events/schema, the target of the
-// collection's describedby link.
+// schemaHandler serves GET /collections/{collectionId}/schema, the target
+// of the collection's describedby link: the features' properties and,
+// marked with the draft Part 5's x-ogc-role primary-geometry, their
+// geometry with the one format every feature of the collection has
+// (geometry-point for events-points), which clients type layers by.
 func (s *Server) schemaHandler(c echo.Context) error {
+	coll, err := collectionOf(c)
+	if err != nil {
+		return err
+	}
 	if err := checkParams(c.QueryParams(), "f"); err != nil {
 		return err
 	}
 	if _, err := negotiate(c, formatJSON); err != nil {
 		return err
 	}
-	schema := toJSONSchema(eventPropertiesSchema()).(obj)
+	var schema obj
+	if coll.regions {
+		schema = obj{"type": "object", "required": []string{"name"}, "properties": regionPropertiesSchema()}
+		schema["title"] = "Properties of a region"
+	} else {
+		schema = toJSONSchema(eventPropertiesSchema()).(obj)
+		schema["title"] = "Properties of an event"
+	}
+	props := schema["properties"].(obj)
+	props["geometry"] = obj{"title": "Geometry", "x-ogc-role": "primary-geometry", "format": coll.geometry, "x-ogc-propertySeq": 0}
 	schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-	schema["$id"] = s.absURL(c, "/collections/events/schema", nil)
-	schema["title"] = "Properties of an event"
+	schema["$id"] = s.absURL(c, coll.path()+"/schema", nil)
 	c.Response().Header().Set(echo.HeaderContentType, "application/schema+json")
 	return c.JSON(http.StatusOK, schema)
+}
+
+// regionPropertiesSchema describes a region Feature's properties.
+func regionPropertiesSchema() obj {
+	return obj{
+		"name":        obj{"type": "string", "title": "Name", "x-ogc-propertySeq": 1},
+		"description": obj{"type": "string", "title": "Description", "x-ogc-propertySeq": 2},
+		"approximate": obj{"type": "boolean", "title": "Approximate", "description": "True when the outline is hand-drawn, not surveyed", "x-ogc-propertySeq": 3},
+	}
 }
 
 // eventPropertiesSchema is the one description of a feature's properties,

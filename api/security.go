@@ -1,8 +1,11 @@
 package api
 
 import (
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,13 +62,71 @@ func (s *Server) writeOriginGuard(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// ownOrigin is scheme://host of this server as the client sees it.
+// ownOrigin is scheme://host of this server as the client sees it, or ""
+// when that cannot be told. It parses the base URL rather than slicing it:
+// a base of "http://" (a request without a Host) once panicked here.
 func (s *Server) ownOrigin(c echo.Context) string {
-	base := s.absURL(c, "", nil)
-	if i := strings.Index(base[len("https://"):], "/"); i >= 0 {
-		return base[:len("https://")+i]
+	u, err := url.Parse(s.absURL(c, "", nil))
+	if err != nil || u.Host == "" {
+		return ""
 	}
-	return base
+	return u.Scheme + "://" + u.Host
+}
+
+// hostGuard gives every request a Host that links can be built from.
+// HTTP/1.0 lets a client leave Host out: such a request is answered as if
+// it had named the address it connected to. A Host that is not a host name
+// or address with an optional port (userinfo, a bad port, a name longer
+// than DNS allows) is a 400: links built from it would be wrong or worse.
+func hostGuard(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Host == "" {
+			if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+				r.Host = a.String()
+			}
+		}
+		if !validHost(r.Host) {
+			return eventmap.Invalid("Host", "must be a host name or IP address with an optional port (RFC 9110, section 7.2)")
+		}
+		return next(c)
+	}
+}
+
+// validHost reports whether h is uri-host [ ":" port ] (RFC 3986): a DNS
+// name or IPv4 address, or an IPv6 address in brackets.
+func validHost(h string) bool {
+	host, port := h, ""
+	if strings.HasPrefix(h, "[") {
+		end := strings.IndexByte(h, ']')
+		if end < 0 || net.ParseIP(h[1:end]) == nil || strings.Contains(h[1:end], ".") && !strings.Contains(h[1:end], ":") {
+			return false
+		}
+		host, port = h[1:end], h[end+1:]
+		if port != "" {
+			if port[0] != ':' {
+				return false
+			}
+			port = port[1:]
+		}
+	} else {
+		if i := strings.LastIndexByte(h, ':'); i >= 0 {
+			host, port = h[:i], h[i+1:]
+		}
+		if host == "" || len(host) > 253 {
+			return false
+		}
+		for _, r := range host {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
+				return false
+			}
+		}
+	}
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && len(port) <= 5 && n >= 0 && n <= 65535
 }
 
 // securityHeaders sets headers every response gets. The Content-Security-

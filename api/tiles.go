@@ -23,22 +23,33 @@ const (
 	tileMatrixSetID  = "WebMercatorQuad"
 	tileMatrixSetURI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
 	webMercatorCRS   = "http://www.opengis.net/def/crs/EPSG/0/3857"
-	tilesPath        = "/collections/events/tiles"
 	// maxTileZoom is the deepest tile matrix served, as for clusters.
 	maxTileZoom = maxZoom
 )
 
 var tileRelScheme = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
 
+// tilesPath is where a collection's tilesets are.
+func tilesPath(coll collection) string { return coll.path() + "/tiles" }
+
+// tileFilter reads the items filters of a tile request for coll: they mean
+// what they mean for its items (in events-points, spatial filters test
+// the points).
+func (s *Server) tileFilter(c echo.Context, coll collection, q url.Values) (store.EventFilter, error) {
+	f := store.EventFilter{IncludeRestricted: seesRestricted(c), Shape: coll.shape}
+	err := parseFilterParams(q, &f)
+	return f, err
+}
+
 // tilesetQuery reads the filters of a tileset request: they select the
 // events of every tile of it, so the tile URL template carries them.
-func (s *Server) tilesetQuery(c echo.Context, allowed ...string) (url.Values, error) {
+func (s *Server) tilesetQuery(c echo.Context, coll collection, allowed ...string) (url.Values, error) {
 	q := c.QueryParams()
 	if err := checkParams(q, append(allowed, filterParams...)...); err != nil {
 		return nil, err
 	}
 	// Checked here so a bad filter is a 400 now, not on every tile.
-	if _, err := s.parseEventFilter(c, q); err != nil {
+	if _, err := s.tileFilter(c, coll, q); err != nil {
 		return nil, err
 	}
 	filters := cloneValues(q)
@@ -58,23 +69,28 @@ func withQuery(u string, q url.Values) string {
 }
 
 // tilesetSummary is what the tilesets list and the tileset share.
-func (s *Server) tilesetSummary(c echo.Context, filters url.Values) map[string]any {
+func (s *Server) tilesetSummary(c echo.Context, coll collection, filters url.Values) map[string]any {
 	return map[string]any{
-		"title":            "Conflict events",
+		"title":            coll.Title,
 		"dataType":         "vector",
 		"crs":              webMercatorCRS,
 		"tileMatrixSetURI": tileMatrixSetURI,
 		"links": []link{
-			{Href: withQuery(s.absURL(c, tilesPath+"/"+tileMatrixSetID, nil), filters), Rel: "self", Type: "application/json", Title: "the events tileset in WebMercatorQuad"},
+			{Href: withQuery(s.absURL(c, tilesPath(coll)+"/"+tileMatrixSetID, nil), filters), Rel: "self", Type: "application/json", Title: "the " + coll.ID + " tileset in WebMercatorQuad"},
 			{Href: tileMatrixSetURI, Rel: tileRelScheme, Type: "application/json", Title: "the WebMercatorQuad tile matrix set definition"},
 		},
 	}
 }
 
-// tilesetsHandler serves GET /collections/events/tiles: the tilesets of
-// the events, one per tile matrix set (one: WebMercatorQuad).
+// tilesetsHandler serves GET /collections/{collectionId}/tiles: the
+// tilesets of an events collection, one per tile matrix set (one:
+// WebMercatorQuad).
 func (s *Server) tilesetsHandler(c echo.Context) error {
-	filters, err := s.tilesetQuery(c, "f")
+	coll, err := eventCollectionOf(c, "tiles")
+	if err != nil {
+		return err
+	}
+	filters, err := s.tilesetQuery(c, coll, "f")
 	if err != nil {
 		return err
 	}
@@ -82,10 +98,10 @@ func (s *Server) tilesetsHandler(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{
-		"tilesets": []any{s.tilesetSummary(c, filters)},
+		"tilesets": []any{s.tilesetSummary(c, coll, filters)},
 		"links": []link{
-			{Href: withQuery(s.absURL(c, tilesPath, nil), filters), Rel: "self", Type: "application/json", Title: "the events tilesets"},
-			{Href: s.absURL(c, "/collections/events", nil), Rel: "collection", Type: "application/json", Title: "the events collection"},
+			{Href: withQuery(s.absURL(c, tilesPath(coll), nil), filters), Rel: "self", Type: "application/json", Title: "the " + coll.ID + " tilesets"},
+			{Href: s.absURL(c, coll.path(), nil), Rel: "collection", Type: "application/json", Title: "the " + coll.ID + " collection"},
 		},
 	})
 }
@@ -103,10 +119,14 @@ var tileLayerFields = map[string]string{
 // 3.0 for MapLibre and Mapbox GL. Filters given here are carried into
 // the tile URLs, so one URL describes e.g. the raids of 2025 as tiles.
 func (s *Server) tilesetHandler(c echo.Context) error {
+	coll, err := eventCollectionOf(c, "tiles")
+	if err != nil {
+		return err
+	}
 	if err := checkTileMatrixSet(c.Param("tileMatrixSetId")); err != nil {
 		return err
 	}
-	filters, err := s.tilesetQuery(c, "f")
+	filters, err := s.tilesetQuery(c, coll, "f")
 	if err != nil {
 		return err
 	}
@@ -114,11 +134,11 @@ func (s *Server) tilesetHandler(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	base := s.absURL(c, tilesPath+"/"+tileMatrixSetID, nil)
+	base := s.absURL(c, tilesPath(coll)+"/"+tileMatrixSetID, nil)
 	if f == "tilejson" {
 		return c.JSON(http.StatusOK, map[string]any{
 			"tilejson":    "3.0.0",
-			"name":        "eventmap events",
+			"name":        "eventmap " + coll.ID,
 			"description": "Conflict events; crowded tiles carry clusters with a count",
 			"tiles":       []string{withQuery(base+"/{z}/{y}/{x}", filters)},
 			"minzoom":     0,
@@ -143,20 +163,20 @@ func (s *Server) tilesetHandler(c echo.Context) error {
 		}
 		props[name] = map[string]any{"type": t}
 	}
-	ts := s.tilesetSummary(c, filters)
+	ts := s.tilesetSummary(c, coll, filters)
 	ts["description"] = "Every event the filters select as a point or area on Web Mercator tiles. " +
 		"A tile that would hold more than " + strconv.Itoa(store.TileFeatureCap) + " events holds one cluster per " +
 		strconv.Itoa(store.TileCellPixels) + "-pixel cell instead, with count; restricted events only for token holders."
 	ts["tileMatrixSetLimits"] = limits
 	ts["layers"] = []any{map[string]any{
-		"id": store.TileLayer, "title": "Conflict events", "dataType": "vector",
+		"id": store.TileLayer, "title": coll.Title, "dataType": "vector",
 		"minTileMatrix": "0", "maxTileMatrix": strconv.Itoa(maxTileZoom),
 		"propertiesSchema": map[string]any{"type": "object", "properties": props},
 	}}
 	ts["links"] = append(ts["links"].([]link),
 		link{Href: withQuery(base+"/{tileMatrix}/{tileRow}/{tileCol}", filters), Rel: "item", Type: mvtType, Title: "a tile (templated: tileMatrix is z, tileRow y, tileCol x)", Templated: true},
 		link{Href: withQuery(base, setF(filters, "tilejson")), Rel: "alternate", Type: "application/json", Title: "this tileset as TileJSON 3.0"},
-		link{Href: s.absURL(c, "/collections/events", nil), Rel: "collection", Type: "application/json", Title: "the events collection"},
+		link{Href: s.absURL(c, coll.path(), nil), Rel: "collection", Type: "application/json", Title: "the " + coll.ID + " collection"},
 	)
 	return c.JSON(http.StatusOK, ts)
 }
@@ -172,6 +192,10 @@ func setF(q url.Values, f string) url.Values {
 // strong ETag and Cache-Control like clusters. A tile with no event is a
 // 204 (OGC API - Tiles allows it, and map clients skip it).
 func (s *Server) tileHandler(c echo.Context) error {
+	coll, err := eventCollectionOf(c, "tiles")
+	if err != nil {
+		return err
+	}
 	if err := checkTileMatrixSet(c.Param("tileMatrixSetId")); err != nil {
 		return err
 	}
@@ -196,7 +220,7 @@ func (s *Server) tileHandler(c echo.Context) error {
 	if q.Has("f") && q.Get("f") != "mvt" {
 		return eventmap.Invalid("f", "must be mvt, got "+strconv.Quote(q.Get("f")))
 	}
-	f, err := s.parseEventFilter(c, q)
+	f, err := s.tileFilter(c, coll, q)
 	if err != nil {
 		return err
 	}
@@ -255,7 +279,8 @@ func cacheableBlob(c echo.Context, contentType string, body []byte) error {
 	sum := sha256.Sum256(body)
 	tag := `"` + hex.EncodeToString(sum[:12]) + `"`
 	c.Response().Header().Set("ETag", tag)
-	if etagMatches(c.Request().Header.Get("If-None-Match"), tag) {
+	if held, ok := heldTag(c.Request().Header.Get("If-None-Match"), tag); ok {
+		c.Response().Header().Set("ETag", held)
 		return c.NoContent(http.StatusNotModified)
 	}
 	return c.Blob(http.StatusOK, contentType, body)

@@ -194,35 +194,6 @@ func (s *Server) deleteHandler(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// revisionsHandler serves GET /collections/events/items/{id}/revisions:
-// every accepted write to the event, oldest first, each with the Feature
-// as it was served after that write.
-func (s *Server) revisionsHandler(c echo.Context) error {
-	if err := checkParams(c.QueryParams(), "f"); err != nil {
-		return err
-	}
-	id := c.Param("id")
-	ctx, cancel := s.readContext(c)
-	defer cancel()
-	var revs []json.RawMessage
-	err := s.db.ListRevisions(ctx, id, seesRestricted(c), func(r []byte) error {
-		revs = append(revs, append(json.RawMessage(nil), r...))
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	item := s.absURL(c, "/collections/events/items/"+id, nil)
-	return c.JSON(http.StatusOK, map[string]any{
-		"event_id":  id,
-		"revisions": revs,
-		"links": []link{
-			{Href: s.absURL(c, c.Request().URL.Path, nil), Rel: "self", Type: echo.MIMEApplicationJSON, Title: "history of this event"},
-			{Href: item, Rel: "about", Type: geoJSON, Title: "the event as it is now"},
-		},
-	})
-}
-
 // conditionalWrite checks what every write to an existing event needs
 // before its body is read: the role, no query parameters, and If-Match.
 func conditionalWrite(c echo.Context, need auth.Role, action string) (who store.TokenInfo, id string, ifVersion int64, err error) {
@@ -281,6 +252,9 @@ func ifMatch(c echo.Context) (int64, error) {
 			Detail: "If-Match is required: send the ETag from your last read of the event, so you cannot overwrite a change you have not seen",
 			Errors: []eventmap.FieldError{{Field: "If-Match", Rule: "is required on PUT, PATCH and DELETE"}}}
 	}
+	// The ETag of a gzipped read names the encoding ("3-gzip"); the
+	// version is the same.
+	h = strings.Replace(h, gzipSuffix+`"`, `"`, 1)
 	if !strings.HasPrefix(h, `"`) || !strings.HasSuffix(h, `"`) || len(h) < 3 {
 		return 0, eventmap.Invalid("If-Match", `must be one strong ETag such as "3", as given by the ETag header (not *, W/ or a list)`)
 	}

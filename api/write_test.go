@@ -169,7 +169,7 @@ func TestCreateEvent(t *testing.T) {
 	}
 	// Durable and readable back, by anyone, with the same ETag.
 	back := get(t, r.header.Get("Location"))
-	if back.status != http.StatusOK || back.header.Get("ETag") != `"1"` || !bytes.Equal(back.body, r.body) {
+	if back.status != http.StatusOK || back.header.Get("ETag") != `"1-gzip"` || !bytes.Equal(back.body, r.body) {
 		t.Errorf("GET after POST: status %d ETag %q\n got %s\nwant %s", back.status, back.header.Get("ETag"), back.body, r.body)
 	}
 	var revs revisionList
@@ -585,7 +585,7 @@ func TestRevisionsAndAsOf(t *testing.T) {
 			t.Fatalf("status %d, %d revisions, want 2", status, len(l.Revisions))
 		}
 		first, second := l.Revisions[0], l.Revisions[1]
-		if !strings.Contains(first.Feature.Properties.Title, "captures IS official") || !strings.HasPrefix(second.Reason, "Correction") {
+		if !strings.Contains(first.Feature.Properties.Title, "reported as the capture of an IS official") || !strings.HasPrefix(second.Reason, "Correction") {
 			t.Errorf("history does not show the correction: %q then %q (%q)", first.Feature.Properties.Title, second.Feature.Properties.Title, second.Reason)
 		}
 		if first.Editor != nil {
@@ -594,7 +594,7 @@ func TestRevisionsAndAsOf(t *testing.T) {
 		asOf := get(t, w.ts.URL+"/collections/events/items/"+dumayrID+"?as_of=2025-11-01T00:00:00Z")
 		var f feature
 		_ = json.Unmarshal(asOf.body, &f)
-		if asOf.status != 200 || f.Properties.Title != first.Feature.Properties.Title || asOf.header.Get("ETag") != `"1"` {
+		if asOf.status != 200 || f.Properties.Title != first.Feature.Properties.Title || asOf.header.Get("ETag") != `"1-gzip"` {
 			t.Errorf("as_of before the correction: status %d title %q ETag %q", asOf.status, f.Properties.Title, asOf.header.Get("ETag"))
 		}
 		decodeProblem(t, get(t, w.ts.URL+"/collections/events/items/"+dumayrID+"?as_of=2025-10-01T00:00:00Z"), 404)

@@ -204,6 +204,9 @@ func startServer(ctx context.Context, o *Options, dbURL, label string, env ...st
 		// The load comes from one address; a per-client limit would
 		// measure 429s.
 		"EVENTMAP_RATE_LIMIT=0",
+		// No metrics listener: the fixed default port would be taken by
+		// the first of two servers running at once.
+		"EVENTMAP_METRICS_ADDR=",
 	}, env...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {

@@ -19,10 +19,16 @@ import (
 
 // Config holds every setting of the service.
 type Config struct {
-	Addr              string        // listen address
-	PublicURL         string        // base URL for links when behind a proxy; empty: from the request
-	DatabaseURL       string        // PostgreSQL connection URL
-	DatabaseReadURL   string        // a hot standby of DatabaseURL for anonymous reads; empty: none
+	Addr               string // listen address
+	PublicURL          string // base URL for links when behind a proxy; empty: from the request
+	DatabaseURL        string // PostgreSQL connection URL
+	DatabaseReadURL    string // a hot standby of DatabaseURL for anonymous reads; empty: none
+	DatabaseMigrateURL string // a direct (unpooled) URL of DatabaseURL's database for migrations; empty: DatabaseURL
+	// DatabaseFrom says where DatabaseURL came from when no setting gave
+	// it: the local cluster of this checkout (see localDatabase).
+	DatabaseFrom      string
+	MetricsAddr       string        // listen address of /metrics; empty: no metrics listener
+	ExpensiveRequests int           // expensive requests one process runs at once; more are shed with 503
 	DBMaxConns        int           // connection pool size per process
 	StatementTimeout  time.Duration // server-side limit on every query
 	RequestTimeout    time.Duration // limit on a whole read request
@@ -80,6 +86,10 @@ func settings() []setting {
 			c.DatabaseReadURL = v
 			return nil
 		}},
+		{"database-migrate-url", "DATABASE_MIGRATE_URL", "", "URL that migrations use, straight to PostgreSQL, when DATABASE_URL goes through a transaction-pooling PgBouncer (migrations hold a session lock); empty: DATABASE_URL (or DATABASE_MIGRATE_URL_FILE)", func(c *Config, v string) error {
+			c.DatabaseMigrateURL = v
+			return nil
+		}},
 		{"db-max-conns", "EVENTMAP_DB_MAX_CONNS", "20", "connection pool size per process; keep replicas × this below max_connections", intSetter(1, 1000, func(c *Config, n int) { c.DBMaxConns = n })},
 		{"statement-timeout", "EVENTMAP_STATEMENT_TIMEOUT", "5s", "PostgreSQL statement_timeout on every query", durationSetter(func(c *Config, d time.Duration) { c.StatementTimeout = d })},
 		{"request-timeout", "EVENTMAP_REQUEST_TIMEOUT", "30s", "limit on one read request, streaming included", durationSetter(func(c *Config, d time.Duration) { c.RequestTimeout = d })},
@@ -106,6 +116,16 @@ func settings() []setting {
 				return errors.New("must be true or false")
 			}
 			c.TrustProxy = b
+			return nil
+		}},
+		{"expensive-requests", "EVENTMAP_EXPENSIVE_REQUESTS", "4", "expensive requests (imports, CSV pages, CQL2 filters, text search, as_of lists, clusters and histograms that scan) one process runs at once; more get 503 with Retry-After at once, so cheap reads keep the rest of the pool; below db-max-conns", intSetter(1, 1000, func(c *Config, n int) { c.ExpensiveRequests = n })},
+		{"metrics-addr", "EVENTMAP_METRICS_ADDR", "127.0.0.1:9464", "listen address of the Prometheus /metrics endpoint, apart from the API so it is not public; empty turns it off", func(c *Config, v string) error {
+			if v != "" {
+				if _, _, err := net.SplitHostPort(v); err != nil {
+					return fmt.Errorf("not host:port: %v", err)
+				}
+			}
+			c.MetricsAddr = v
 			return nil
 		}},
 		{"read-header-timeout", "EVENTMAP_READ_HEADER_TIMEOUT", "10s", "a client that has not sent its request headers by then is disconnected (slow-loris)", durationSetter(func(c *Config, d time.Duration) { c.ReadHeaderTimeout = d })},
@@ -151,7 +171,7 @@ func Load(name string, args []string, lookupEnv func(string) (string, bool), std
 	}
 	// URLs carry passwords: each may come from a file (a Docker or
 	// Kubernetes secret) when neither its flag nor its variable is set.
-	for flagName, env := range map[string]string{"database-url": "DATABASE_URL", "database-read-url": "DATABASE_READ_URL"} {
+	for flagName, env := range map[string]string{"database-url": "DATABASE_URL", "database-read-url": "DATABASE_READ_URL", "database-migrate-url": "DATABASE_MIGRATE_URL"} {
 		if *values[flagName] != "" {
 			continue
 		}
@@ -172,15 +192,38 @@ func Load(name string, args []string, lookupEnv func(string) (string, bool), std
 	if c.DefaultLimit > c.MaxLimit {
 		return Config{}, nil, fmt.Errorf("config: default limit %d is above the maximum %d", c.DefaultLimit, c.MaxLimit)
 	}
+	if c.ExpensiveRequests >= c.DBMaxConns {
+		return Config{}, nil, fmt.Errorf("config: EVENTMAP_EXPENSIVE_REQUESTS (%d) must be below EVENTMAP_DB_MAX_CONNS (%d), so cheap reads keep connections of their own", c.ExpensiveRequests, c.DBMaxConns)
+	}
+	if c.DatabaseURL == "" {
+		if url, from, ok := localDatabase(lookupEnv); ok {
+			c.DatabaseURL, c.DatabaseFrom = url, from
+			fmt.Fprintf(stderr, "eventmap: DATABASE_URL is not set: using the local PostGIS of this checkout (%s), %s\n", from, redact(url))
+		} else if from != "" {
+			c.DatabaseFrom = from
+		}
+	}
 	return c, fs.Args(), nil
 }
 
 // RequireDatabase reports a clear error when no database is configured.
 func (c Config) RequireDatabase() error {
 	if c.DatabaseURL == "" {
+		if c.DatabaseFrom != "" {
+			return fmt.Errorf("config: no database: DATABASE_URL is not set and the local PostGIS of this checkout (%s) is not running; start it with `make db` (or `make run`), or set DATABASE_URL", c.DatabaseFrom)
+		}
 		return errors.New("config: no database: set DATABASE_URL (or DATABASE_URL_FILE, or -database-url); `make run` starts a local PostGIS for you")
 	}
 	return nil
+}
+
+// MigrateURL is the URL migrations run through: DatabaseMigrateURL when
+// set (a direct connection past a pooler), else DatabaseURL.
+func (c Config) MigrateURL() string {
+	if c.DatabaseMigrateURL != "" {
+		return c.DatabaseMigrateURL
+	}
+	return c.DatabaseURL
 }
 
 func intSetter(min, max int, set func(*Config, int)) func(*Config, string) error {

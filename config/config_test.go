@@ -2,6 +2,7 @@ package config
 
 import (
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,5 +128,109 @@ func TestCountLimit(t *testing.T) {
 	}
 	if _, _, err := Load("serve", []string{"-count-limit", "-1"}, envOf(nil), io.Discard); err == nil || !strings.Contains(err.Error(), "EVENTMAP_COUNT_LIMIT") {
 		t.Errorf("negative count limit: error = %v", err)
+	}
+}
+
+// In a checkout whose private PostGIS (scripts/pg.sh, .data/pg) is
+// running, the commands use it when DATABASE_URL is not set, and say so
+// on stderr without the password; DATABASE_URL still wins. A stopped
+// cluster gives an error that names it and how to start it. The cluster
+// here is its files and a listening port, which is all the search reads.
+func TestLocalDatabaseOfTheCheckout(t *testing.T) {
+	root := t.TempDir()
+	for path, body := range map[string]string{
+		"go.mod":                  "module eventmap\n\ngo 1.26\n",
+		"scripts/pg.sh":           "#!/bin/sh\n",
+		".data/pg/password":       "s3cret\n",
+		"cmd/eventmap/.keep":      "",
+		"elsewhere/.data/pg/port": "1\n",
+	} {
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, path), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	if err := os.WriteFile(filepath.Join(root, ".data/pg/port"), []byte(port+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, ".data", "pg")
+	want := "postgres://eventmap:s3cret@127.0.0.1:" + port + "/eventmap?sslmode=disable"
+
+	var stderr strings.Builder
+	c, _, err := Load("token", nil, envOf(map[string]string{"PWD": filepath.Join(root, "cmd", "eventmap")}), &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != want || c.DatabaseFrom != dir {
+		t.Errorf("from a subdirectory of the checkout: URL %q from %q, want %q from %q", c.DatabaseURL, c.DatabaseFrom, want, dir)
+	}
+	if msg := stderr.String(); !strings.Contains(msg, "using the local PostGIS of this checkout ("+dir+")") ||
+		!strings.Contains(msg, "127.0.0.1:"+port+"/eventmap") || strings.Contains(msg, "s3cret") {
+		t.Errorf("stderr %q: want the database named, without its password", msg)
+	}
+
+	stderr.Reset()
+	c, _, _ = Load("token", nil, envOf(map[string]string{"PWD": root, "DATABASE_URL": "postgres://mine/db"}), &stderr)
+	if c.DatabaseURL != "postgres://mine/db" || stderr.Len() != 0 {
+		t.Errorf("DATABASE_URL must win: got %q, stderr %q", c.DatabaseURL, stderr.String())
+	}
+	// EVENTMAP_PG_DIR, relative to the working directory as pg.sh reads it.
+	c, _, _ = Load("token", nil, envOf(map[string]string{"PWD": root, "EVENTMAP_PG_DIR": ".data/pg"}), io.Discard)
+	if c.DatabaseURL != want {
+		t.Errorf("EVENTMAP_PG_DIR=.data/pg: %q", c.DatabaseURL)
+	}
+	// Outside any checkout, and with no working directory (tests, services): nothing.
+	for _, env := range []map[string]string{{"PWD": t.TempDir()}, nil} {
+		if c, _, _ := Load("token", nil, envOf(env), io.Discard); c.DatabaseURL != "" || c.DatabaseFrom != "" {
+			t.Errorf("env %v: found %q (%q)", env, c.DatabaseURL, c.DatabaseFrom)
+		}
+	}
+
+	ln.Close()
+	c, _, err = Load("token", nil, envOf(map[string]string{"PWD": root}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "" {
+		t.Errorf("stopped cluster: URL %q", c.DatabaseURL)
+	}
+	if err := c.RequireDatabase(); err == nil || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "make db") {
+		t.Errorf("stopped cluster: %v; want an error naming %s and make db", err, dir)
+	}
+}
+
+func TestOperationsSettings(t *testing.T) {
+	c, _, err := Load("serve", nil, envOf(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MetricsAddr != "127.0.0.1:9464" || c.ExpensiveRequests != 4 || c.MigrateURL() != "" {
+		t.Errorf("defaults: metrics %q, expensive %d, migrate %q", c.MetricsAddr, c.ExpensiveRequests, c.MigrateURL())
+	}
+	c, _, err = Load("serve", nil, envOf(map[string]string{"EVENTMAP_METRICS_ADDR": "", "DATABASE_URL": "postgres://bouncer/db",
+		"DATABASE_MIGRATE_URL": "postgres://direct/db"}), io.Discard)
+	if err != nil || c.MetricsAddr != "" || c.MigrateURL() != "postgres://direct/db" {
+		t.Errorf("metrics off and a migrate URL: %+v, %v", c, err)
+	}
+	if c, _, _ := Load("serve", nil, envOf(map[string]string{"DATABASE_URL": "postgres://direct/db"}), io.Discard); c.MigrateURL() != "postgres://direct/db" {
+		t.Errorf("MigrateURL without DATABASE_MIGRATE_URL: %q, want DATABASE_URL", c.MigrateURL())
+	}
+	for env, want := range map[string]string{
+		"EVENTMAP_METRICS_ADDR=9464":     "EVENTMAP_METRICS_ADDR",
+		"EVENTMAP_EXPENSIVE_REQUESTS=20": "below EVENTMAP_DB_MAX_CONNS",
+		"EVENTMAP_EXPENSIVE_REQUESTS=0":  "EVENTMAP_EXPENSIVE_REQUESTS",
+		"EVENTMAP_DB_MAX_CONNS=4":        "below EVENTMAP_DB_MAX_CONNS",
+	} {
+		k, v, _ := strings.Cut(env, "=")
+		if _, _, err := Load("serve", nil, envOf(map[string]string{k: v}), io.Discard); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error with %q", env, err, want)
+		}
 	}
 }

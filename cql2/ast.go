@@ -2,7 +2,8 @@
 // encodings, cql2-text and cql2-json, into one small AST that the store
 // compiles to SQL. It is pure: no database, no HTTP.
 //
-// Supported: Basic CQL2 (comparisons, AND/OR/NOT, IS NULL), the advanced
+// Supported: Basic CQL2 (comparisons of a property with a literal or with
+// another property of the same type, AND/OR/NOT, IS NULL), the advanced
 // comparison operators (LIKE, BETWEEN, IN), S_INTERSECTS and T_INTERSECTS.
 // Every property comes from a Queryables allow-list and every literal is
 // type-checked against its property, so what reaches the store is always
@@ -23,8 +24,8 @@ import (
 	"eventmap/geo"
 )
 
-// Expr is a boolean expression: one of And, Or, Not, Bool, Compare, Like,
-// Between, In, IsNull, SIntersects, TIntersects. String prints it as
+// Expr is a boolean expression: one of And, Or, Not, Bool, Compare,
+// CompareProperties, Like, Between, In, IsNull, SIntersects, TIntersects. String prints it as
 // cql2-text that parses back to the same Expr.
 type Expr interface {
 	String() string
@@ -78,6 +79,14 @@ type Compare struct {
 	Value Literal
 }
 
+// CompareProperties is Left Op Right: two properties of one type (both
+// strings, both numbers, both timestamps or both booleans), compared row
+// by row. Basic CQL2 asks for it ("fatalities > civilian_fatalities").
+type CompareProperties struct {
+	Op          Op
+	Left, Right string
+}
+
 // Like matches a string property against a pattern where % is any run of
 // characters, _ is one character and a backslash takes the next character
 // literally (the SQL convention, which PostgreSQL shares).
@@ -118,17 +127,18 @@ type TIntersects struct {
 	Start, End *Literal
 }
 
-func (And) isExpr()         {}
-func (Or) isExpr()          {}
-func (Not) isExpr()         {}
-func (Bool) isExpr()        {}
-func (Compare) isExpr()     {}
-func (Like) isExpr()        {}
-func (Between) isExpr()     {}
-func (In) isExpr()          {}
-func (IsNull) isExpr()      {}
-func (SIntersects) isExpr() {}
-func (TIntersects) isExpr() {}
+func (And) isExpr()               {}
+func (Or) isExpr()                {}
+func (Not) isExpr()               {}
+func (Bool) isExpr()              {}
+func (Compare) isExpr()           {}
+func (CompareProperties) isExpr() {}
+func (Like) isExpr()              {}
+func (Between) isExpr()           {}
+func (In) isExpr()                {}
+func (IsNull) isExpr()            {}
+func (SIntersects) isExpr()       {}
+func (TIntersects) isExpr()       {}
 
 // Kind says which field of a Literal holds its value.
 type Kind int

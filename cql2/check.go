@@ -195,7 +195,7 @@ func (c *checker) compare(op Op, a, b operand, where string) (Expr, error) {
 	}
 	switch {
 	case a.isProp && b.isProp:
-		return nil, invalid(where, "comparing two properties is not supported; compare a property with a literal value")
+		return c.compareProperties(op, a, b, where)
 	case !a.isProp && !b.isProp:
 		return nil, invalid(where, "a comparison needs a property on one side")
 	case !a.isProp:
@@ -212,6 +212,47 @@ func (c *checker) compare(op Op, a, b operand, where string) (Expr, error) {
 		return nil, invalid(where, "%s is a boolean: only = and <> apply", q.Name)
 	}
 	return Compare{Op: op, Prop: q.Name, Value: b.lit}, nil
+}
+
+// compareProperties checks a comparison of two properties: they must be
+// of one type, numbers of either kind counting as one, and geometries are
+// compared with S_INTERSECTS, not here.
+func (c *checker) compareProperties(op Op, a, b operand, where string) (Expr, error) {
+	qa, err := c.property(a.prop, a.where)
+	if err != nil {
+		return nil, err
+	}
+	qb, err := c.property(b.prop, b.where)
+	if err != nil {
+		return nil, err
+	}
+	ta, tb := comparableType(qa.Type), comparableType(qb.Type)
+	switch {
+	case ta == Geometry || tb == Geometry:
+		return nil, invalid(where, "geometries are not compared with %s; use S_INTERSECTS(%s, <geometry>)", op, geometryOf(qa, qb).Name)
+	case ta != tb:
+		return nil, invalid(where, "cannot compare %s (%s) with %s (%s): the properties must be of one type", qa.Name, qa.Type, qb.Name, qb.Type)
+	case ta == Boolean && op != Eq && op != Ne:
+		return nil, invalid(where, "%s and %s are booleans: only = and <> apply", qa.Name, qb.Name)
+	}
+	return CompareProperties{Op: op, Left: qa.Name, Right: qb.Name}, nil
+}
+
+// comparableType folds integers into numbers: an integer property may be
+// compared with a number property.
+func comparableType(t Type) Type {
+	if t == Integer {
+		return Number
+	}
+	return t
+}
+
+// geometryOf returns whichever of two queryables is a geometry, for messages.
+func geometryOf(a, b Queryable) Queryable {
+	if a.Type == Geometry {
+		return a
+	}
+	return b
 }
 
 // leftProperty checks the property on the left of LIKE, BETWEEN, IN and IS

@@ -120,6 +120,11 @@ func TestParseBothEncodingsGiveTheSameAST(t *testing.T) {
 		{"t_intersects timestamps", `T_INTERSECTS(occurred_at, INTERVAL(TIMESTAMP('2025-10-01T00:00:00Z'), '2025-10-31T23:59:59Z'))`, `{"op":"t_intersects","args":[{"property":"occurred_at"},{"interval":[{"timestamp":"2025-10-01T00:00:00Z"},"2025-10-31T23:59:59Z"]}]}`, TIntersects{Prop: "occurred_at", Start: ptr(ts("2025-10-01T00:00:00Z")), End: ptr(ts("2025-10-31T23:59:59Z"))}},
 		{"t_intersects open start", `T_INTERSECTS(occurred_at, INTERVAL('..', '2025-10-31'))`, `{"op":"t_intersects","args":[{"property":"occurred_at"},{"interval":["..","2025-10-31"]}]}`, TIntersects{Prop: "occurred_at", End: ptr(date("2025-10-31"))}},
 		{"t_intersects open end", `T_INTERSECTS(occurred_at, INTERVAL('2025-10-01', '..'))`, `{"op":"t_intersects","args":[{"property":"occurred_at"},{"interval":["2025-10-01",".."]}]}`, TIntersects{Prop: "occurred_at", Start: ptr(date("2025-10-01"))}},
+		{"property with property (basic-cql2)", `fatalities > score`, `{"op":">","args":[{"property":"fatalities"},{"property":"score"}]}`, CompareProperties{Op: Gt, Left: "fatalities", Right: "score"}},
+		{"strings of different enums", `type <> status`, `{"op":"<>","args":[{"property":"type"},{"property":"status"}]}`, CompareProperties{Op: Ne, Left: "type", Right: "status"}},
+		{"timestamps", `occurred_at <= occurred_at`, `{"op":"<=","args":[{"property":"occurred_at"},{"property":"occurred_at"}]}`, CompareProperties{Op: Le, Left: "occurred_at", Right: "occurred_at"}},
+		{"booleans", `verified = verified`, `{"op":"=","args":[{"property":"verified"},{"property":"verified"}]}`, CompareProperties{Op: Eq, Left: "verified", Right: "verified"}},
+		{"quoted, parenthesised, as QGIS writes it", `(("and" = title) AND (fatalities > 0))`, `{"op":"and","args":[{"op":"=","args":[{"property":"and"},{"property":"title"}]},` + jKilled + `]}`, And{Args: []Expr{CompareProperties{Op: Eq, Left: "and", Right: "title"}, killed}}},
 		{"t_intersects instant", `T_INTERSECTS(occurred_at, DATE('2025-10-19'))`, `{"op":"t_intersects","args":[{"property":"occurred_at"},{"date":"2025-10-19"}]}`, TIntersects{Prop: "occurred_at", Start: ptr(date("2025-10-19")), End: ptr(date("2025-10-19"))}},
 	}
 	for _, tt := range tests {
@@ -183,7 +188,11 @@ func TestParseTextErrorsNamePositionAndRule(t *testing.T) {
 		{`occurred_at > DATE('2025-13-01')`, "byte 20", "not a date"},
 		{`verified > TRUE`, "byte 10", "only = and <> apply"},
 		{`geometry = 'POINT(1 2)'`, "byte 12", "geometry is a geometry: use S_INTERSECTS"},
-		{`title = fatalities`, "byte 7", "comparing two properties is not supported"},
+		{`title = fatalities`, "byte 7", "cannot compare title (string) with fatalities (integer)"},
+		{`occurred_at > score`, "byte 13", "cannot compare occurred_at (timestamp) with score (number)"},
+		{`geometry = geometry`, "byte 10", "geometries are not compared with =; use S_INTERSECTS(geometry"},
+		{`verified < verified`, "byte 10", "verified and verified are booleans: only = and <> apply"},
+		{`title = nope`, "byte 9", `unknown property "nope"`},
 		{`1 = 1`, "byte 3", "needs a property on one side"},
 		{`'x' LIKE title`, "byte 1", "LIKE needs a property on its left"},
 		{`fatalities LIKE '1%'`, "byte 1", "LIKE applies to string properties"},
@@ -274,6 +283,7 @@ func TestParseJSONErrorsNamePathAndRule(t *testing.T) {
 		{`{"op":"t_before","args":[{"property":"occurred_at"},{"date":"2025-01-01"}]}`, "$.op", "only t_intersects is"},
 		{`{"op":"a_contains","args":[{"property":"tags"},["x"]]}`, "$.op", "array operator"},
 		{`{"op":"=","args":[{"op":"casei","args":[{"property":"title"}]},"x"]}`, "$.args[0]", "nested operators are not supported"},
+		{`{"op":"=","args":[{"property":"title"},{"property":"fatalities"}]}`, "$", "cannot compare title (string) with fatalities (integer)"},
 		{`{"op":"in","args":[{"property":"type"},"raid"]}`, "$.args[1]", "array of values"},
 		{`{"op":"in","args":[{"property":"type"},[]]}`, "$", "IN needs at least one value"},
 		{`{"op":"in","args":[{"property":"type"},["raid",{"property":"title"}]]}`, "$.args[1][1]", "literal values, not properties"},
@@ -402,10 +412,14 @@ func TestJSONSchema(t *testing.T) {
 			"score":       map[string]any{"type": "number"},
 			"verified":    map[string]any{"type": "boolean"},
 			"occurred_at": map[string]any{"type": "string", "format": "date-time"},
-			"geometry":    map[string]any{"format": "geometry-any"},
+			"geometry":    map[string]any{"format": "geometry-any", "x-ogc-role": "primary-geometry"},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("JSONSchema\n got %#v\nwant %#v", got, want)
+	}
+	points := Queryables{{Name: "geometry", Type: Geometry, Format: "geometry-point"}}.JSONSchema("https://example.org/q", "Points")
+	if g := points["properties"].(map[string]any)["geometry"]; !reflect.DeepEqual(g, map[string]any{"format": "geometry-point", "x-ogc-role": "primary-geometry"}) {
+		t.Errorf("a point collection's geometry queryable is %#v, want format geometry-point", g)
 	}
 }

@@ -29,6 +29,10 @@ func (e Compare) String() string {
 	return propertyText(e.Prop) + " " + string(e.Op) + " " + e.Value.String()
 }
 
+func (e CompareProperties) String() string {
+	return propertyText(e.Left) + " " + string(e.Op) + " " + propertyText(e.Right)
+}
+
 func (e Like) String() string {
 	return propertyText(e.Prop) + " LIKE " + quoteString(e.Pattern)
 }

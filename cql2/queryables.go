@@ -22,6 +22,9 @@ type Queryable struct {
 	Type        Type
 	Enum        []string // for String: the only values it can hold; nil = any
 	Description string
+	// Format, for Geometry, is the JSON Schema format naming the geometry
+	// type every value has (geometry-point, ...); "" is geometry-any.
+	Format string
 }
 
 // Queryables is the allow-list of filterable properties, in the order the
@@ -60,7 +63,12 @@ func (qs Queryables) JSONSchema(id, title string) map[string]any {
 		case Timestamp:
 			p["type"], p["format"] = "string", "date-time"
 		case Geometry:
-			p["format"] = "geometry-any"
+			// The draft of Part 5 marks the geometry the features are drawn
+			// with; clients type their layer from its format.
+			p["format"], p["x-ogc-role"] = "geometry-any", "primary-geometry"
+			if q.Format != "" {
+				p["format"] = q.Format
+			}
 		default:
 			p["type"] = string(q.Type)
 		}

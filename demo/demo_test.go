@@ -95,6 +95,7 @@ func TestDumayrCorrectionIsARevision(t *testing.T) {
 			Title      string `json:"title"`
 			Status     string `json:"status"`
 			Fatalities *int   `json:"fatalities"`
+			TZ         string `json:"tz"`
 		} `json:"properties"`
 	}
 	var got []snap
@@ -116,11 +117,17 @@ func TestDumayrCorrectionIsARevision(t *testing.T) {
 	if len(got) != 2 {
 		t.Fatalf("%d revisions, want 2", len(got))
 	}
-	if !strings.Contains(got[0].Properties.Title, "captures IS official") || got[0].Properties.Status != "reported" || got[0].Properties.Fatalities != nil {
+	if !strings.Contains(got[0].Properties.Title, "reported as the capture of an IS official") || got[0].Properties.Status != "reported" || got[0].Properties.Fatalities != nil {
 		t.Errorf("first revision %+v is not the initial report", got[0].Properties)
 	}
 	if !strings.Contains(got[1].Properties.Title, "Khaled al-Masoud") || got[1].Properties.Status != "corroborated" || got[1].Properties.Fatalities == nil {
 		t.Errorf("second revision %+v is not the correction", got[1].Properties)
+	}
+	// 03:00 local time, as the report says: the offset is kept as tz.
+	for i, s := range got {
+		if s.Properties.TZ != "+03:00" {
+			t.Errorf("revision %d: tz %q, want +03:00", i+1, s.Properties.TZ)
+		}
 	}
 	if !strings.HasPrefix(reasons[1], "Correction") {
 		t.Errorf("second revision reason %q", reasons[1])

@@ -65,10 +65,11 @@ func (s *syncBuffer) String() string {
 
 // server is a running `eventmap serve`.
 type server struct {
-	URL  string
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan error
+	URL        string
+	MetricsURL string // "http:///metrics" when started with EVENTMAP_METRICS_ADDR= (off)
+	cmd        *exec.Cmd
+	out        *syncBuffer
+	done       chan error
 }
 
 func freeAddr(t *testing.T) string {
@@ -97,15 +98,19 @@ func eventmap(t *testing.T, dbURL string, args ...string) string {
 // given in env); it is stopped when t ends.
 func startServe(t *testing.T, dbURL string, env ...string) *server {
 	t.Helper()
-	addr := freeAddr(t)
+	addr, metrics := freeAddr(t), freeAddr(t)
 	for _, kv := range env {
 		if a, ok := strings.CutPrefix(kv, "EVENTMAP_ADDR="); ok {
 			addr = a // a restart that must keep its address
 		}
+		if a, ok := strings.CutPrefix(kv, "EVENTMAP_METRICS_ADDR="); ok {
+			metrics = a
+		}
 	}
 	cmd := exec.Command(binary, "serve")
-	cmd.Env = append(os.Environ(), append([]string{"DATABASE_URL=" + dbURL, "EVENTMAP_ADDR=" + addr}, env...)...)
-	s := &server{URL: "http://" + addr, cmd: cmd, out: &syncBuffer{}, done: make(chan error, 1)}
+	// Tests run many servers at once: each its own metrics port too.
+	cmd.Env = append(os.Environ(), append([]string{"DATABASE_URL=" + dbURL, "EVENTMAP_ADDR=" + addr, "EVENTMAP_METRICS_ADDR=" + metrics}, env...)...)
+	s := &server{URL: "http://" + addr, MetricsURL: "http://" + metrics + "/metrics", cmd: cmd, out: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -28,17 +28,25 @@ export async function launch() {
 	});
 }
 
+// A 1×1 PNG (light grey): the tile a served tile server answers with.
+const TILE_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGO4cOECAATkAnECaf5bAAAAAElFTkSuQmCC', 'base64');
+
 // openSession makes a fresh browser context watched for problems: console errors (CSP
 // violations are console errors too), page errors, HTTP errors and failed requests. Requests to
 // any host but base's are aborted: foreign 'fail' makes them a problem, 'expect' only counts
-// them (a configured tile server that is unreachable).
-export async function openSession(browser, base, { viewport = { width: 1280, height: 800 }, foreign = 'fail', tileHost = '' } = {}) {
+// them (a configured tile server that is unreachable). serveTiles answers requests to tileHost
+// with a PNG instead (a tile server that works), counted in s.tiles.
+export async function openSession(browser, base, { viewport = { width: 1280, height: 800 }, foreign = 'fail', tileHost = '', serveTiles = false } = {}) {
 	const context = await browser.newContext({ viewport, serviceWorkers: 'block', acceptDownloads: true });
 	context.setDefaultTimeout(STEP_TIMEOUT_MS);
-	const s = { context, problems: [], requests: [], blocked: [] };
+	const s = { context, problems: [], requests: [], blocked: [], tiles: 0 };
 	await context.route('**/*', async (route) => {
 		const req = route.request();
 		const u = new URL(req.url());
+		if (serveTiles && tileHost && u.origin === new URL(tileHost).origin) {
+			s.tiles++;
+			return route.fulfill({ status: 200, contentType: 'image/png', body: TILE_PNG });
+		}
 		if ((u.protocol === 'http:' || u.protocol === 'https:') && u.host !== base.host) {
 			if (foreign === 'fail') s.problems.push(`request to another host: ${req.method()} ${u.href}`);
 			s.blocked.push(u.href);
@@ -134,4 +142,24 @@ export async function screenshot(page, dir, name) {
 	const file = path.join(dir, `${name}.png`);
 	await page.screenshot({ path: file, fullPage: true });
 	return file;
+}
+
+const rgb = (css) => (/rgba?\(([^)]+)\)/.exec(css)?.[1] ?? '0,0,0').split(',').slice(0, 3).map(Number);
+const distance = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+
+// A group of events must not look like an event: the bubble of the first `selector` (its inner
+// div, where the count is) is compared with every event type's colour in the legend, and must be
+// far from each (RGB distance at least 120 of 441); Arrest's green was the old clusters' colour.
+export async function clusterColourCheck(page, selector) {
+	const c = await page.evaluate((sel) => {
+		const bubble = document.querySelector(`${sel} div`);
+		const types = Object.fromEntries([...document.querySelectorAll('.legend .legend-swatch[class*="event-type-"]')]
+			.map((sw) => [/event-type-(\w+)/.exec(sw.className)[1], getComputedStyle(sw).backgroundColor]));
+		return { bubble: bubble && getComputedStyle(bubble).backgroundColor, ring: bubble && getComputedStyle(bubble.parentElement).backgroundColor, types };
+	}, selector);
+	if (!c.bubble) fail(`no ${selector} bubble on the map`);
+	if (!c.types.arrest || Object.keys(c.types).length < 7) fail(`the legend's type colours were not found: ${JSON.stringify(c.types)}`);
+	const near = Object.entries(c.types).map(([t, col]) => [t, Math.round(distance(rgb(c.bubble), rgb(col)))]).sort((a, b) => a[1] - b[1]);
+	if (near[0][1] < 120) fail(`the ${selector} colour ${c.bubble} is close to the ${near[0][0]} colour ${c.types[near[0][0]]} (distance ${near[0][1]})`);
+	return { bubble: c.bubble, ring: c.ring, arrest: c.types.arrest, nearest: near[0] };
 }

@@ -8,7 +8,7 @@
 // the server's is blocked). Every page runs under the /map/ Content-Security-Policy; any console
 // error (CSP violations included), page error, HTTP error or request to another host fails the
 // run. One screenshot per scenario goes to ARTIFACT_DIR. Prints one JSON line on success.
-import { Failure, checkProblems, fail, launch, openSession, screenshot, view, waitForEventsDrawn } from './map_lib.mjs';
+import { Failure, checkProblems, clusterColourCheck, fail, launch, openSession, screenshot, view, waitForEventsDrawn } from './map_lib.mjs';
 
 const [baseArg, dirArg, tiledArg] = process.argv.slice(2);
 if (!baseArg || !dirArg) {
@@ -88,7 +88,9 @@ async function run() {
 			if (far.count !== PUBLIC_SAMPLE || far.clusterIcons < 1) fail(`zoomed out: ${far.count} events and ${far.clusterIcons} cluster icons, want ${PUBLIC_SAMPLE} with some grouped`);
 			const grouped = await page.locator('.marker-cluster').evaluateAll((cs) => cs.reduce((n, c) => n + Number(c.textContent.trim() || 0), 0));
 			if (grouped + far.markers + far.areas !== PUBLIC_SAMPLE) fail(`zoomed out: ${grouped} grouped + ${far.markers} markers + ${far.areas} areas != ${PUBLIC_SAMPLE}`);
-			return { nearCount: near.count, farMarkers: far.markers, farClusters: far.clusterIcons, grouped };
+			// a group is not mistaken for an event: its colour is no type's (Arrest's green was)
+			const colours = await clusterColourCheck(page, '.marker-cluster');
+			return { nearCount: near.count, farMarkers: far.markers, farClusters: far.clusterIcons, grouped, colours };
 		});
 
 		// The seed record: clicking the Dumayr raid shows its facts, sources and history link.
@@ -101,18 +103,37 @@ async function run() {
 			await popup.waitFor({ state: 'visible', timeout: 2000 }).catch(() => fail('the popup closed when the map reloaded after auto-pan'));
 			const field = async (n) => ((await popup.locator(`[data-field="${n}"]`).textContent()) ?? '').trim();
 			const facts = { date: await field('date'), place: await field('place'), status: await field('status'), fatalities: await field('fatalities'), civilian: await field('civilian_fatalities'), actors: await field('actors') };
-			const want = { date: '2025-10-19', place: 'Dumayr', status: 'corroborated', fatalities: '1', civilian: '1', actors: 'Khaled al-Masoud (victim)' };
+			// 03:00 local time (the raid's tz is +03:00), UTC beside and on hover (changed from "2025-10-19 00:00 UTC" by issue 17)
+			const want = { date: '19 Oct 2025, 03:00 UTC+03:00 (2025-10-19 00:00 UTC)', place: 'Dumayr', status: 'corroborated', fatalities: '1', civilian: '1', actors: 'Khaled al-Masoud (victim)' };
 			for (const [k, w] of Object.entries(want)) if (!facts[k].includes(w)) fail(`popup ${k} is "${facts[k]}", want "${w}"`);
+			const hover = await popup.locator('[data-field="date"] time').getAttribute('title');
+			if (hover !== '2025-10-19 00:00 UTC') fail(`the date's hover is ${JSON.stringify(hover)}, want the UTC time`);
 			const links = await popup.locator('ol.sources a').evaluateAll((as) => as.map((a) => ({ href: a.href, target: a.target, rel: a.rel })));
 			if (!links.length || !links.every((l) => /^https:\/\/example\.org\//.test(l.href) && l.target === '_blank' && /noopener/.test(l.rel))) fail(`source links ${JSON.stringify(links)}`);
+			// The history link opens the history page (f=html since issue 17); its JSON holds the 2 revisions.
 			const history = await popup.locator('a.history-link').getAttribute('href');
-			const rev = await page.request.get(new URL(history, base).href);
+			const historyPage = await page.request.get(new URL(history, base).href);
+			if (!historyPage.ok() || !(await historyPage.text()).includes('reported as the capture of an IS official</del>')) fail(`history link ${history} is not the history page`);
+			const rev = await page.request.get(new URL(history.replace('f=html', 'f=json'), base).href);
 			const revs = (await rev.json()).revisions ?? [];
-			if (!rev.ok() || revs.length !== 2) fail(`history link ${history} answered ${rev.status()} with ${revs.length} revisions, want the 2 of the correction`);
+			if (!rev.ok() || revs.length !== 2) fail(`history ${history} answered ${rev.status()} with ${revs.length} revisions, want the 2 of the correction`);
+			// What changed, in the popup: the correction as old → new.
+			await popup.locator('details.history > summary').click();
+			await popup.locator('details.history[data-loaded="2"]').waitFor({ state: 'attached' });
+			const v2 = popup.locator('li.revision[data-version="2"]');
+			const title = { del: await v2.locator('li[data-property="title"] del').textContent(), ins: await v2.locator('li[data-property="title"] ins').textContent() };
+			if (title.del !== 'reported as the capture of an IS official' || title.ins !== 'killed Khaled al-Masoud, an undercover anti-IS agent') fail(`the correction's title change reads ${JSON.stringify(title)}`);
+			const changed = {};
+			for (const f of ['fatalities', 'civilian_fatalities', 'status', 'actors']) changed[f] = ((await v2.locator(`li[data-property="${f}"]`).textContent()) ?? '').replace(/\s+/g, ' ').trim();
+			const wantChanged = { fatalities: 'Fatalities: unknown → 1', civilian_fatalities: 'Civilian fatalities: unknown → 1', status: 'Status: reported → corroborated', actors: 'Actors: added: Khaled al-Masoud (victim)' };
+			for (const [k, w] of Object.entries(wantChanged)) if (changed[k] !== w) fail(`what changed, ${k}: "${changed[k]}", want "${w}"`);
+			if (!((await v2.locator('.reason').textContent()) ?? '').startsWith('Correction:')) fail('the correction\'s reason is not shown');
+			if (await v2.locator('.rev-meta').textContent().then((t) => t.includes('sample-data'))) fail('an anonymous reader is shown the editor');
+			await page.waitForTimeout(400); // the popup re-measured and panned into view
 			// The popup must not hide under the filter panel.
 			const [p, f] = await Promise.all([popup.boundingBox(), page.locator('#panel').boundingBox()]);
 			if (p.x < f.x + f.width && p.y < f.y + f.height) fail('the popup is under the filter panel');
-			return { ...facts, sources: links.length, revisions: revs.length };
+			return { ...facts, hover, sources: links.length, revisions: revs.length, title, changed };
 		});
 
 		// Keyboard only: Tab reaches the filters and the slider, Enter on a marker opens it.
@@ -160,12 +181,26 @@ async function run() {
 		// The time slider: its end handle narrows the range, which the request and count follow.
 		await scenario(browser, 'timeslider', {}, async (page) => {
 			await open(page);
+			// The slider spans exactly the data: the collection's temporal extent, day for day (it was
+			// one day wider each side: whole weeks).
+			const ext = (await (await page.request.get(new URL('/collections/events', base).href)).json()).extent.temporal.interval[0].map((t) => t.slice(0, 10));
+			const span = await page.getAttribute('#map', 'data-time-range');
+			const allLabel = await page.locator('#time-label').textContent();
+			if (span !== ext.join('/') || allLabel !== 'All time: 10 Jun 2025 – 1 Nov 2025') fail(`the slider spans ${span} ("${allLabel}"), the data ${ext.join('/')}`);
+			await page.locator('#time-to').focus();
+			await page.keyboard.press('Home'); // the whole range collapses to the first period
+			const firstWeek = await waitForEventsDrawn(page, 'on the first week');
+			const first = /datetime=(\d{4}-\d{2}-\d{2})\//.exec(lastRequest(firstWeek, '/collections/events/items'))?.[1];
+			if (first !== ext[0]) fail(`the first period starts ${first}, the data ${ext[0]}`);
+			await page.locator('#time-all').click();
+			await waitForEventsDrawn(page, 'after "All time"');
 			await page.locator('#time-from').focus();
 			await page.keyboard.press('End'); // the whole range collapses to the last period
 			let v = await waitForEventsDrawn(page, 'after moving the slider');
 			const req = lastRequest(v, '/collections/events/items');
 			const m = /datetime=(\d{4}-\d{2}-\d{2})\/(\d{4}-\d{2}-\d{2})/.exec(req);
 			if (!m || v.count !== 1 || !v.ids.includes('6f0c8f0e-2d4b-4c1e-9a51-0d3b8f1a9e02')) fail(`last period: ${v.count} events (${v.ids}), request ${req}; want only the weapons caches of November`);
+			if (m[2] !== ext[1]) fail(`the last period ends ${m[2]}, the data ${ext[1]}`);
 			const label = await page.locator('#time-label').textContent();
 			const inRange = await page.locator('#histogram .bar.in-range').count();
 			if (inRange !== 1) fail(`${inRange} histogram bars highlighted for one period`);
@@ -175,7 +210,7 @@ async function run() {
 			await page.locator('#time-all').click();
 			v = await waitForEventsDrawn(page, 'after "All time"');
 			if (v.count !== PUBLIC_SAMPLE || v.hash.includes('time=')) fail(`"All time": ${v.count} events, hash ${v.hash}`);
-			return { range: `${m[1]}/${m[2]}`, label };
+			return { span, allLabel, firstPeriodStart: first, range: `${m[1]}/${m[2]}`, label };
 		});
 
 		// A permalink restores view, filters and time range in a new browser context.
@@ -248,6 +283,45 @@ async function run() {
 			return { count: v.count, popupWidth: Math.round(box.width) };
 		});
 
+		// The server's HTML pages on a phone: nothing wider than the screen, one screenshot each.
+		await scenario(browser, 'pages', { viewport: { width: 390, height: 844 } }, async (page) => {
+			const pages = {
+				landing: '/?f=html',
+				collections: '/collections?f=html',
+				collection: '/collections/events?f=html',
+				items: '/collections/events/items?f=html',
+				item: `/collections/events/items/${DUMAYR}?f=html`,
+				'item-caches': '/collections/events/items/6f0c8f0e-2d4b-4c1e-9a51-0d3b8f1a9e02?f=html',
+				history: `/collections/events/items/${DUMAYR}/revisions?f=html`,
+				conformance: '/conformance?f=html',
+				api: '/api.html',
+			};
+			const widths = {};
+			for (const [name, path] of Object.entries(pages)) {
+				const resp = await page.goto(new URL(path, base).href, { waitUntil: 'load' });
+				if (!resp || !resp.ok()) fail(`${path} answered ${resp && resp.status()}`);
+				const [sw, iw] = await page.evaluate(() => [document.scrollingElement.scrollWidth, window.innerWidth]);
+				widths[name] = sw;
+				if (sw > iw) fail(`${path} is ${sw}px wide on a ${iw}px screen: the page scrolls sideways`);
+				await screenshot(page, dir, `page-${name}-390`);
+			}
+			// the items page reads like the report: local time, honest dates, type labels
+			await page.goto(new URL(pages.items, base).href, { waitUntil: 'load' });
+			// each card's values under their column names (the ::before labels are not innerText)
+			const cards = await page.locator('table.events tbody tr').evaluateAll((rs) => rs.map((r) => [...r.cells]
+				.filter((td) => getComputedStyle(td).display !== 'none').map((td) => `${td.dataset.label}: ${td.innerText}`).join(' | ').replace(/\s+/g, ' ')));
+			const raid = cards.find((c) => c.includes('Dumayr killed')) ?? '';
+			const caches = cards.find((c) => c.includes('15 IS weapons caches')) ?? '';
+			if (!raid.includes('When: 19 Oct 2025, 03:00 UTC+03:00') || !raid.includes('Type: Raid')) fail(`the raid's card reads "${raid}"`);
+			if (!caches.includes('When: November 2025') || !caches.includes('Type: Weapons cache destroyed')) fail(`the caches' card reads "${caches}"`);
+			if (cards.some((c) => /: ,|, ,|, \||cache_destruction/.test(c))) fail(`a card has a stray separator or a type code: ${cards.join(' | ')}`);
+			const cardWidth = await page.locator('table.events tbody tr').first().evaluate((r) => r.getBoundingClientRect().width);
+			if (cardWidth > 390) fail(`an event card is ${cardWidth}px wide`);
+			await page.setViewportSize({ width: 1400, height: 900 });
+			await screenshot(page, dir, 'page-items-1400');
+			return { widths, cards: cards.length };
+		});
+
 		// A tile server is configured but the network is blocked except for eventmap itself:
 		// the outline and the events still render.
 		if (tiledArg) {
@@ -257,7 +331,19 @@ async function run() {
 				const v = await waitForEventsDrawn(page, 'with tiles unreachable');
 				if (v.count !== PUBLIC_SAMPLE || v.markers + v.areas !== PUBLIC_SAMPLE) fail(`with tiles blocked: ${v.count} events, ${v.markers + v.areas} drawn`);
 				if (!s.blocked.length) fail('the tile server was never asked: the scenario tests nothing');
-				return { count: v.count, blockedTileRequests: s.blocked.length };
+				// No tile was drawn: the outline is not OpenStreetMap's to credit.
+				const credit = await page.locator('.leaflet-control-attribution').textContent();
+				if (/OpenStreetMap/.test(credit) || (await page.getAttribute('#map', 'data-tiles')) !== null) fail(`with no tile loaded the attribution reads "${credit}"`);
+				return { count: v.count, blockedTileRequests: s.blocked.length, attribution: credit };
+			});
+			// The same server with tiles that load: now the tile server is credited.
+			await scenario(browser, 'tiles', { base: tiled, tileHost: 'https://tile.openstreetmap.org', serveTiles: true }, async (page, s) => {
+				await page.goto(new URL('/map/', tiled).href, { waitUntil: 'load' });
+				await waitForEventsDrawn(page, 'with tiles');
+				await page.locator('#map[data-tiles="loaded"]').waitFor({ state: 'attached' });
+				const credit = await page.locator('.leaflet-control-attribution').textContent();
+				if (!/OpenStreetMap/.test(credit) || !s.tiles) fail(`with ${s.tiles} tiles loaded the attribution reads "${credit}"`);
+				return { tiles: s.tiles, attribution: credit };
 			});
 		}
 	} finally {

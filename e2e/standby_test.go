@@ -116,6 +116,10 @@ func TestReadsFromHotStandby(t *testing.T) {
 		t.Errorf("the server holds %d connections on the standby (%v), want some", conns, err)
 	}
 
+	// The replica is behind now, and /metrics says by how much.
+	if lag := metricSum(scrapeMetrics(t, srv), "eventmap_db_replica_lag_seconds"); lag <= 0 {
+		t.Errorf("eventmap_db_replica_lag_seconds = %v during paused replay, want above 0", lag)
+	}
 	if _, err := sdb.Exec(`SELECT pg_wal_replay_resume()`); err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +128,9 @@ func TestReadsFromHotStandby(t *testing.T) {
 		return status == http.StatusOK
 	})
 	t.Logf("anonymous readers saw the write %v after replay resumed", took.Round(time.Millisecond))
+	waitFor("the replica lag metric back to 0", func() bool {
+		return metricSum(scrapeMetrics(t, srv), "eventmap_db_replica_lag_seconds") == 0
+	})
 	if _, body := get("/collections/events/tiles/WebMercatorQuad/0/0/0?type=raid", false); !strings.Contains(body, "Standby test raid") {
 		t.Error("the world tile from the standby lacks the replicated event")
 	}

@@ -316,6 +316,10 @@ func acledEvent(get func(string) string, cols map[string]int) (*eventmap.Event, 
 			bad("event_date", "is %s but occurred_at is on %s: change both, or empty occurred_at", day.Format("2006-01-02"), t.Format("2006-01-02"))
 		default:
 			ev.OccurredAt = t.UTC()
+			// As for a written Feature: no tz column, the offset's zone.
+			if ev.TZ == "" {
+				ev.TZ = eventmap.OffsetTZ(at)
+			}
 		}
 	}
 	if ev.TimePrecision == "" {

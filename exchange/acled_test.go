@@ -531,3 +531,20 @@ func TestACLEDReaderRefusesOtherEncodings(t *testing.T) {
 		})
 	}
 }
+
+// Our tz column, else occurred_at's own non-zero offset; ACLED rows have
+// neither and stay without a zone.
+func TestACLEDTZ(t *testing.T) {
+	for _, tt := range []struct{ tz, at, want string }{
+		{"", "", ""},
+		{"", "2025-10-19T03:00:00+03:00", "+03:00"},
+		{"", "2025-10-19T00:00:00Z", ""},
+		{"Asia/Damascus", "2025-10-19T03:00:00+03:00", "Asia/Damascus"},
+		{"+03:00", "", "+03:00"},
+	} {
+		if ev := mustRead(t, map[string]string{"tz": tt.tz, "occurred_at": tt.at}); ev.TZ != tt.want {
+			t.Errorf("tz %q, occurred_at %q: tz %q, want %q", tt.tz, tt.at, ev.TZ, tt.want)
+		}
+	}
+	mustReject(t, map[string]string{"tz": "Damascus"}, "tz", "IANA time zone")
+}

@@ -225,7 +225,14 @@ func record(ev *eventmap.Event, rec []string) error {
 		vals["extra"] = string(b)
 	}
 	pos := Position(ev.Geometry)
+	// ACLED's event_date is the day where the event happened: in the
+	// event's own zone when it has one, and occurred_at is written in the
+	// same offset so that the reader finds them on the same day.
 	occurred := ev.OccurredAt.UTC()
+	if loc := eventmap.Location(ev.TZ); loc != nil {
+		occurred = ev.OccurredAt.In(loc)
+		vals[eventmap.PropertyNamed("occurred_at").CSV] = occurred.Format(time.RFC3339Nano)
+	}
 	for k, v := range map[string]string{
 		"event_date":         occurred.Format("2006-01-02"),
 		"year":               strconv.Itoa(occurred.Year()),

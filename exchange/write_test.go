@@ -131,7 +131,7 @@ func servedJSON(t *testing.T, ev *eventmap.Event, version int64, updatedAt time.
 		"type": "Feature", "id": ev.ID, "geometry": geometryJSON(ev.Geometry),
 		"properties": map[string]any{
 			"type": ev.Type, "title": ev.Title, "summary": ev.Summary, "occurred_at": ev.OccurredAt,
-			"time_precision": ev.TimePrecision, "place": ev.Place, "admin1": ev.Admin1, "country": ev.Country,
+			"time_precision": ev.TimePrecision, "tz": ev.TZ, "place": ev.Place, "admin1": ev.Admin1, "country": ev.Country,
 			"geo_precision": ev.GeoPrecision, "fatalities": ev.Fatalities, "civilian_fatalities": ev.CivilianFatalities,
 			"status": ev.Status, "visibility": ev.Visibility, "tags": ev.Tags, "actors": ev.Actors,
 			"sources": sources, "external_id": ext, "extra": ev.Extra, "version": version, "updated_at": updatedAt,
@@ -159,6 +159,7 @@ func TestCSVRowRoundTrip(t *testing.T) {
 				{"title", ev.Title, p.Title},
 				{"summary", ev.Summary, p.Summary},
 				{"time_precision", ev.TimePrecision, p.TimePrecision},
+				{"tz", ev.TZ, p.TZ},
 				{"geo_precision", ev.GeoPrecision, p.GeoPrecision},
 				{"place", ev.Place, p.Place},
 				{"admin1", ev.Admin1, p.Admin1},
@@ -262,8 +263,9 @@ func TestCSVRowACLEDColumns(t *testing.T) {
 			"tags":           "corrected report; night raid",
 			"timestamp":      "1761039000",
 			// ours
-			"occurred_at":         "2025-10-19T00:00:00Z",
+			"occurred_at":         "2025-10-19T03:00:00+03:00", // in the event's zone
 			"occurred_precision":  "exact",
+			"tz":                  "+03:00",
 			"civilian_fatalities": "0",
 			"actors":              "Military Forces of the United States (2025-) (perpetrator); Syrian Free Army (partner); Khaled al-Masoud (victim); Islamic State (Syria) (target); Syrian Observatory for Human Rights (reporter)",
 			"source_urls":         "https://example.org/sohr/dumayr; https://example.org/news/correction",
@@ -469,5 +471,30 @@ func TestPosition(t *testing.T) {
 				t.Errorf("Position = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// An event with a zone is written on its local day: event_date and
+// occurred_at in the event's offset, as ACLED lists events, and read back
+// as the same instant and zone.
+func TestCSVRowLocalDay(t *testing.T) {
+	raw := servedFeatures(t)[0]
+	// 23:30 UTC on the 18th is 02:30 on the 19th in Dumayr.
+	raw = bytes.Replace(raw, []byte(`"occurred_at":"2025-10-19T00:00:00+00:00"`), []byte(`"occurred_at":"2025-10-18T23:30:00+00:00"`), 1)
+	if !bytes.Contains(raw, []byte(`"tz":"+03:00"`)) || !bytes.Contains(raw, []byte(`2025-10-18T23:30`)) {
+		t.Fatal("the fixture's first event is not the Dumayr raid at +03:00")
+	}
+	row := rowOf(t, raw)
+	if row["event_date"] != "2025-10-19" || row["occurred_at"] != "2025-10-19T02:30:00+03:00" || row["tz"] != "+03:00" {
+		t.Errorf("event_date %q, occurred_at %q, tz %q; want the local day 2025-10-19, 02:30+03:00, +03:00", row["event_date"], row["occurred_at"], row["tz"])
+	}
+	ev := readBack(t, raw)
+	if want := time.Date(2025, 10, 18, 23, 30, 0, 0, time.UTC); !ev.OccurredAt.Equal(want) || ev.TZ != "+03:00" {
+		t.Errorf("read back as %v tz %q", ev.OccurredAt, ev.TZ)
+	}
+	// Without a zone the day stays UTC's.
+	utc := bytes.Replace(raw, []byte(`"tz":"+03:00"`), []byte(`"tz":""`), 1)
+	if row := rowOf(t, utc); row["event_date"] != "2025-10-18" || row["tz"] != "" {
+		t.Errorf("no zone: event_date %q tz %q", row["event_date"], row["tz"])
 	}
 }

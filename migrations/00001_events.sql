@@ -2,6 +2,9 @@
 -- the named regions used as filters. DESIGN.md §3 explains each table.
 
 -- +goose Up
+-- Migrations run on connections with the service's statement_timeout;
+-- on a loaded machine creating PostGIS alone can take longer than that.
+SET LOCAL statement_timeout = 0;
 CREATE EXTENSION IF NOT EXISTS postgis;
 
 -- Event types are a lookup table, not free text, so a typo cannot create a

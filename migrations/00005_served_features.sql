@@ -5,6 +5,7 @@
 -- it instead of assembling actors, sources and properties per request.
 
 -- +goose Up
+SET LOCAL statement_timeout = 0;
 -- NULL until built: the store builds every missing document after
 -- migrating (store.RefreshServedFeatures) and reads fall back to building
 -- one on the fly, so a NULL is slower, never wrong.

@@ -6,6 +6,8 @@
 -- which one b-tree cannot serve both ways: they have two.
 
 -- +goose Up
+-- Building eight indexes of a large table takes longer than a request may.
+SET LOCAL statement_timeout = 0;
 CREATE INDEX events_fatalities_asc_idx ON events (fatalities ASC NULLS LAST, id ASC) WHERE deleted_at IS NULL;
 CREATE INDEX events_fatalities_desc_idx ON events (fatalities DESC NULLS LAST, id DESC) WHERE deleted_at IS NULL;
 CREATE INDEX events_civilian_fatalities_asc_idx ON events (civilian_fatalities ASC NULLS LAST, id ASC) WHERE deleted_at IS NULL;

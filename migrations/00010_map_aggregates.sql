@@ -9,7 +9,9 @@
 -- The grid is the one store.ClusterEvents draws: cells of 64 screen pixels
 -- on 256-pixel Web Mercator tiles, so zoom z has 4·2^z cells a side, and
 -- cell (cx, cy) of zoom z holds cells (2cx..2cx+1, 2cy..2cy+1) of zoom z+1.
--- Levels 0-14 are kept (a cell of level 14 is about 600 m); an event counts
+-- The even levels 0, 2, ..., 14 are kept (a cell of level 14 is about
+-- 600 m; an odd zoom reads the level below it, whose cells nest four to
+-- one of its own), which halves what each write updates. An event counts
 -- once, in the cell of its representative point (ST_PointOnSurface: the
 -- point itself, or a point inside an area).
 
@@ -66,7 +68,7 @@ CREATE FUNCTION event_id_from(hi bigint, lo bigint) RETURNS uuid
 --                   aggregates rebuild`, never larger than the cell
 --   id_xor_hi, _lo  XOR of their ids (see event_id_hi)
 CREATE TABLE event_cells (
-    z          smallint NOT NULL CHECK (z BETWEEN 0 AND 14),
+    z          smallint NOT NULL CHECK (z BETWEEN 0 AND 14 AND z % 2 = 0),
     cx         integer NOT NULL,
     cy         integer NOT NULL,
     type       text NOT NULL,
@@ -90,7 +92,7 @@ CREATE INDEX event_cells_rows_idx ON event_cells (z, cy, cx);
 -- The same without type and status: what the map asks for most (every
 -- type and status), in a row per cell instead of one per combination.
 CREATE TABLE event_cell_totals (
-    z          smallint NOT NULL CHECK (z BETWEEN 0 AND 14),
+    z          smallint NOT NULL CHECK (z BETWEEN 0 AND 14 AND z % 2 = 0),
     cx         integer NOT NULL,
     cy         integer NOT NULL,
     restricted boolean NOT NULL,
@@ -110,7 +112,7 @@ CREATE INDEX event_cell_totals_rows_idx ON event_cell_totals (z, cy, cx);
 -- The same per calendar month (UTC) of occurred_at: clusters and counts
 -- with a month-aligned time range, and month and year histograms.
 CREATE TABLE event_cell_months (
-    z          smallint NOT NULL CHECK (z BETWEEN 0 AND 14),
+    z          smallint NOT NULL CHECK (z BETWEEN 0 AND 14 AND z % 2 = 0),
     cx         integer NOT NULL,
     cy         integer NOT NULL,
     month      date NOT NULL,
@@ -131,7 +133,7 @@ CREATE TABLE event_cell_months (
 CREATE INDEX event_cell_months_rows_idx ON event_cell_months (z, cy, cx);
 
 CREATE TABLE event_cell_month_totals (
-    z          smallint NOT NULL CHECK (z BETWEEN 0 AND 14),
+    z          smallint NOT NULL CHECK (z BETWEEN 0 AND 14 AND z % 2 = 0),
     cx         integer NOT NULL,
     cy         integer NOT NULL,
     month      date NOT NULL,
@@ -184,7 +186,7 @@ WITH ev AS (
 ), lv AS (
     SELECT ev.*, z::smallint AS z,
         floor(ev.u * (4::bigint << z))::integer AS cx, floor(ev.v * (4::bigint << z))::integer AS cy
-    FROM ev CROSS JOIN generate_series(0, 14) z
+    FROM ev CROSS JOIN generate_series(0, 14, 2) z
 ), cells AS (
     INSERT INTO event_cells AS c (z, cx, cy, type, status, restricted, n, x_sum, y_sum,
         west, south, east, north, id_xor_hi, id_xor_lo)

@@ -27,8 +27,6 @@ readonly SCRIPT_DIR
 readonly REPO_ROOT=${SCRIPT_DIR%/*}
 readonly PRIMARY=${EVENTMAP_PG_DIR:-$REPO_ROOT/.data/pg}
 readonly DB_USER=eventmap
-readonly PORT_FIRST=54330
-readonly PORT_LAST=54429
 
 log() { printf 'pg-standby.sh: %s\n' "$*" >&2; }
 die() {
@@ -51,17 +49,6 @@ port_in_use() {
 		return 0
 	fi
 	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-pick_port() {
-	local p
-	for ((p = PORT_FIRST; p <= PORT_LAST; p++)); do
-		if ! port_in_use "$p"; then
-			printf '%s' "$p"
-			return 0
-		fi
-	done
-	die "no free TCP port on 127.0.0.1 in $PORT_FIRST-$PORT_LAST"
 }
 
 bindir() {
@@ -98,7 +85,9 @@ cmd_create() {
 		die "pg_basebackup failed (output above)"
 	fi
 
-	port=$(pick_port)
+	# Picked and registered under pg.sh's machine-wide port lock, so no
+	# cluster initialised meanwhile takes it before the standby starts.
+	port=$(EVENTMAP_PG_DIR=$standby bash "$SCRIPT_DIR/pg.sh" claim-port)
 	sockdir=$standby/run
 	if ((${#sockdir} + 20 >= 100)); then sockdir=; fi
 	# Later lines win over the primary's copied settings.

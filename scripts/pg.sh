@@ -11,6 +11,11 @@
 #     log/postgres.log   server log
 #     .lock              flock(1) lock serialising concurrent "ensure" runs
 #
+# Ports are picked and clusters started under one machine-wide lock, and
+# each cluster's port is registered in ${EVENTMAP_PG_PORTS:-/tmp/eventmap-pg-ports}/
+# (a file per port naming the cluster directory): two clusters initialised
+# at once, or one initialised while another is stopped, never share a port.
+#
 # Usage:
 #   scripts/pg.sh ensure          install packages if needed, init, start, create db
 #   scripts/pg.sh url [DBNAME]    print a postgres:// URL (default db: eventmap)
@@ -18,6 +23,8 @@
 #   scripts/pg.sh stop [immediate] fast (or immediate: crash-like) shutdown if running
 #   scripts/pg.sh destroy         stop and delete the cluster directory
 #   scripts/pg.sh psql [ARGS...]  ensure, then run psql against the eventmap db
+#   scripts/pg.sh claim-port      pick a free port for EVENTMAP_PG_DIR and register it
+#                                 (for clusters made by other means: pg-standby.sh)
 #
 # When run as root, PostgreSQL programs run as the OS user "postgres" (created
 # by the Debian package) and the cluster directory is owned by that user.
@@ -33,6 +40,7 @@ readonly SCRIPT_DIR
 readonly REPO_ROOT=${SCRIPT_DIR%/*}
 
 DIR=${EVENTMAP_PG_DIR:-$REPO_ROOT/.data/pg}
+PORTS=${EVENTMAP_PG_PORTS:-/tmp/eventmap-pg-ports}
 PGDATA_DIR='' # set by resolve_dir
 MAJOR=''
 BINDIR=''
@@ -69,13 +77,14 @@ require_initialised() {
 	fi
 }
 
-# Run a PostgreSQL server program as the right OS user. File descriptor 9 (the
-# ensure lock) is closed so that a started postmaster never inherits the lock.
+# Run a PostgreSQL server program as the right OS user. File descriptors 9
+# (the ensure lock) and 8 (the port lock) are closed so that a started
+# postmaster never inherits a lock.
 as_pg() {
 	if is_root; then
-		(cd -- "$DIR" && runuser -u postgres -- "$@") 9>&-
+		(cd -- "$DIR" && runuser -u postgres -- "$@") 9>&- 8>&-
 	else
-		(cd -- "$DIR" && "$@") 9>&-
+		(cd -- "$DIR" && "$@") 9>&- 8>&-
 	fi
 }
 
@@ -103,11 +112,11 @@ apt_install() {
 	export DEBIAN_FRONTEND=noninteractive
 	if ((APT_UPDATED == 0)); then
 		log "apt-get update"
-		apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 9>&-
+		apt-get -o DPkg::Lock::Timeout=300 update -qq >&2 9>&- 8>&-
 		APT_UPDATED=1
 	fi
 	log "apt-get install $*"
-	apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$@" >&2 9>&-
+	apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$@" >&2 9>&- 8>&-
 }
 
 ensure_packages() {
@@ -169,15 +178,60 @@ port_in_use() {
 	return 1
 }
 
+# The machine-wide port lock (fd 8): picking a port and starting the
+# cluster that listens on it happen under it, so no other pg.sh run can
+# see the port free in between. The registry directory is shared by every
+# user, like /tmp (sticky, world-writable).
+take_port_lock() {
+	if [[ ! -d $PORTS ]]; then
+		(umask 000 && mkdir -p -- "$PORTS") 2>/dev/null || true
+		chmod 1777 -- "$PORTS" 2>/dev/null || true
+	fi
+	[[ -d $PORTS && -w $PORTS ]] || die "cannot write the port registry $PORTS; set EVENTMAP_PG_PORTS to a shared writable directory"
+	(umask 000 && : >>"$PORTS/.lock") 2>/dev/null || true
+	exec 8>>"$PORTS/.lock" || die "cannot open the port lock $PORTS/.lock"
+	if ! flock -n 8; then
+		log "waiting for another pg.sh run to pick its port (lock $PORTS/.lock)"
+		flock -w 600 8 || die "timed out waiting for lock $PORTS/.lock"
+	fi
+}
+
+release_port_lock() { exec 8>&-; }
+
+# Whether port $1 is registered to a cluster directory other than ours
+# that still exists (it may be stopped, or being made).
+port_claimed() {
+	local owner
+	[[ -f $PORTS/$1 ]] || return 1
+	owner=$(<"$PORTS/$1") || return 1
+	[[ -n $owner && $owner != "$DIR" && -d $owner ]]
+}
+
+# Register port $1 as this cluster's.
+claim_port() {
+	(umask 000 && printf '%s\n' "$DIR" >"$PORTS/$1.tmp" && mv -f -- "$PORTS/$1.tmp" "$PORTS/$1") ||
+		die "cannot register port $1 in $PORTS"
+}
+
+# Forget this cluster's port (destroy).
+release_port() {
+	local p
+	[[ -f $DIR/port ]] || return 0
+	p=$(<"$DIR/port")
+	if [[ -f $PORTS/$p && $(<"$PORTS/$p") == "$DIR" ]]; then rm -f -- "$PORTS/$p"; fi
+}
+
+# A port nobody listens on and no other cluster has registered. Call it
+# under the port lock, and register the result before releasing it.
 pick_port() {
 	local p
 	for ((p = PORT_FIRST; p <= PORT_LAST; p++)); do
-		if ! port_in_use "$p"; then
+		if ! port_in_use "$p" && ! port_claimed "$p"; then
 			printf '%s' "$p"
 			return 0
 		fi
 	done
-	die "no free TCP port on 127.0.0.1 in $PORT_FIRST-$PORT_LAST"
+	die "no free TCP port on 127.0.0.1 in $PORT_FIRST-$PORT_LAST (ports of other clusters are registered in $PORTS)"
 }
 
 urlencode() {
@@ -318,6 +372,7 @@ init_cluster() {
 	chmod 0600 -- "$DIR/password.tmp"
 
 	port=$(pick_port)
+	claim_port "$port"
 
 	locales=$(locale -a 2>/dev/null || true)
 	if grep -Eqix 'c\.utf-?8' <<<"$locales"; then
@@ -419,12 +474,28 @@ cmd_ensure() {
 	take_lock
 	ensure_packages
 	check_ownership
+	take_port_lock
 	if ! is_initialised; then
 		init_cluster
 	fi
+	# A cluster made before the registry existed, or whose entry went with
+	# /tmp at a reboot, registers its port again here.
+	claim_port "$(read_port)"
 	start_cluster
+	release_port_lock
 	ensure_database
 	exec 9>&-
+}
+
+cmd_claim_port() {
+	local port
+	mkdir -p -- "$DIR" 2>/dev/null || die "cannot create $DIR"
+	resolve_dir
+	take_port_lock
+	port=$(pick_port)
+	claim_port "$port"
+	release_port_lock
+	printf '%s\n' "$port"
 }
 
 # ----------------------------------------------------------- other commands --
@@ -499,6 +570,7 @@ cmd_destroy() {
 		# pg_ctl stop must have worked; if not, don't pull the rug from under it.
 		[[ -z $(running_pid) ]] || die "PostgreSQL still running (pid $pid); not deleting $DIR"
 	fi
+	release_port
 	log "removing $DIR"
 	rm -rf -- "$DIR"
 }
@@ -520,6 +592,7 @@ usage: scripts/pg.sh COMMAND [ARGS]
   stop [immediate] fast shutdown (immediate: like a crash; the next start replays the WAL)
   destroy         stop and delete the cluster directory
   psql [ARGS]     run psql against the eventmap database
+  claim-port      pick and register a free port for EVENTMAP_PG_DIR, print it
 
 Cluster directory: ${EVENTMAP_PG_DIR:-<repo>/.data/pg}
 EOF
@@ -535,6 +608,7 @@ main() {
 	stop) cmd_stop "$@" ;;
 	destroy) cmd_destroy ;;
 	psql) cmd_psql "$@" ;;
+	claim-port) cmd_claim_port ;;
 	-h | --help | help)
 		usage
 		;;

@@ -14,18 +14,19 @@ import (
 )
 
 // Map aggregates (migrations/00010_map_aggregates.sql): triggers on events
-// keep, for every cell of the cluster grid at levels 0 to
-// aggregateMaxZoom, how many undeleted events lie in it per type, status
-// and visibility (event_cells), the same per calendar month
-// (event_cell_months), and how many happened on each day, without place
-// (event_days). Each row also keeps the sums of its events' coordinates, a
+// keep, for every cell of the cluster grid at the even levels 0 to
+// aggregateMaxZoom, how many undeleted events lie in it per visibility,
+// type and status (event_cells; event_cell_totals without type and
+// status), the same per calendar month (event_cell_months,
+// event_cell_month_totals), and how many happened on each day, without
+// place (event_days). Each row also keeps the sums of its events' coordinates, a
 // box around them and the XOR of their ids, so means, boxes and "the one
 // event of this cell" compose over rows.
 //
 // A box is answered exactly from them: the cells that lie wholly inside it
 // come from the aggregates, from the coarsest level that has any down to
-// level aggregateMaxZoom (each level adding the ring of cells its parent
-// level could not), and what is left, the events in the strips along the
+// level aggregateMaxZoom (each kept level adding the ring of cells the
+// level above could not), and what is left, the events in the strips along the
 // box's edges narrower than one cell of level aggregateMaxZoom and the
 // areas that reach into the box from a cell outside it, is read from events
 // through the spatial index (see edgeRows). Every event the box selects is counted once:
@@ -38,8 +39,21 @@ import (
 // datetime range that cuts a month with a bbox) is read from events.
 
 // aggregateMaxZoom is the deepest level of the aggregates, as the
-// migration fills them: a cell of level 14 is about 600 m a side.
-const aggregateMaxZoom = 14
+// migration fills them: a cell of level 14 is about 600 m a side. Only
+// every other level is kept (0, 2, ..., 14), which halves what a write
+// updates; an odd zoom reads the level below it, four cells to each of
+// its own.
+const (
+	aggregateMaxZoom  = 14
+	aggregateLevelGap = 2
+)
+
+// aggregateLevel is the kept level that answers zoom z: z, or the level
+// below it when z is not kept; ok is false past aggregateMaxZoom.
+func aggregateLevel(z int) (level int, ok bool) {
+	level = (z + aggregateLevelGap - 1) / aggregateLevelGap * aggregateLevelGap
+	return level, level <= aggregateMaxZoom
+}
 
 // aggregateTable is the table that answers a filter.
 type aggregateTable int
@@ -275,19 +289,21 @@ func coverOf(b orb.Bound) boxCover {
 	return c
 }
 
-// ring is the cells of level z inside the box that the level above did
-// not cover: inside[z] less the children of inside[z-1], as at most four
-// rectangles (z = from takes inside[z] whole).
+// ring is the cells of level z inside the box that the kept level above
+// it did not cover: inside[z] less the children of inside[z-gap], as at
+// most four rectangles (z = from takes inside[z] whole).
 func (c boxCover) ring(z, from int) []cellRange {
 	r := c.inside[z]
 	if r.empty() {
 		return nil
 	}
-	if z == from || c.inside[z-1].empty() {
+	up := z - aggregateLevelGap
+	if z == from || c.inside[up].empty() {
 		return []cellRange{r}
 	}
-	p := c.inside[z-1]
-	p = cellRange{2 * p.x0, 2 * p.y0, 2*p.x1 + 1, 2*p.y1 + 1}
+	k := 1 << aggregateLevelGap
+	p := c.inside[up]
+	p = cellRange{k * p.x0, k * p.y0, k*p.x1 + k - 1, k*p.y1 + k - 1}
 	out := []cellRange{
 		{r.x0, r.y0, r.x1, p.y0 - 1}, // north
 		{r.x0, p.y1 + 1, r.x1, r.y1}, // south
@@ -303,10 +319,10 @@ func (c boxCover) ring(z, from int) []cellRange {
 	return kept
 }
 
-// coarsest is the coarsest level with a whole cell inside the box, or
-// aggregateMaxZoom when even that has none (a box under a kilometre).
+// coarsest is the coarsest kept level with a whole cell inside the box,
+// or aggregateMaxZoom when even that has none (a box under a kilometre).
 func (c boxCover) coarsest() int {
-	for z := 0; z <= aggregateMaxZoom; z++ {
+	for z := 0; z <= aggregateMaxZoom; z += aggregateLevelGap {
 		if !c.inside[z].empty() {
 			return z
 		}
@@ -383,8 +399,10 @@ func aggregateRows(q *query, f EventFilter, t aggregateTable, group aggregateGro
 		case t == aggregateDays:
 			return "SELECT " + period + measures + " FROM " + table + " c WHERE " + dimsOnce()
 		case group.zoom >= 0:
-			return "SELECT c.cx AS gx, c.cy AS gy, " + measures + " FROM " + table + " c WHERE c.z = " +
-				q.arg(group.zoom) + " AND " + dimsOnce()
+			level, _ := aggregateLevel(group.zoom)
+			shift := q.arg(level - group.zoom)
+			return "SELECT c.cx >> " + shift + " AS gx, c.cy >> " + shift + " AS gy, " + measures + " FROM " + table +
+				" c WHERE c.z = " + q.arg(level) + " AND " + dimsOnce()
 		}
 		// The cells of level 0 are the whole map.
 		return "SELECT " + period + measures + " FROM " + table + " c WHERE c.z = 0 AND " + dimsOnce()
@@ -398,9 +416,9 @@ func aggregateRows(q *query, f EventFilter, t aggregateTable, group aggregateGro
 	for _, c := range covers {
 		from := c.coarsest()
 		if group.zoom >= 0 {
-			from = group.zoom
+			from, _ = aggregateLevel(group.zoom)
 		}
-		for z := from; z <= aggregateMaxZoom; z++ {
+		for z := from; z <= aggregateMaxZoom; z += aggregateLevelGap {
 			ring := c.ring(z, from)
 			if len(ring) == 0 {
 				continue // every argument bound must appear in the statement

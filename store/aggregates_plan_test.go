@@ -67,6 +67,7 @@ func TestSummaryPlansReadTheAggregates(t *testing.T) {
 	}{
 		{"clusters of the country at zoom 6", "clusters", store.EventFilter{BBox: country}, 6, ""},
 		{"clusters of a town at zoom 12", "clusters", store.EventFilter{BBox: town}, 12, ""},
+		{"clusters of a town at zoom 13 (the level below)", "clusters", store.EventFilter{BBox: town}, 13, ""},
 		{"clusters by type and status", "clusters", store.EventFilter{BBox: country, Types: []string{"raid"}, Statuses: []string{"reported"}}, 8, ""},
 		{"clusters of some months", "clusters", store.EventFilter{BBox: town, Interval: months}, 10, ""},
 		{"clusters of some months of a type", "clusters", store.EventFilter{BBox: country, Interval: months, Types: []string{"clash"}}, 4, ""},

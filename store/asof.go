@@ -34,8 +34,13 @@ func (f EventFilter) from(q *query) string {
 // written by geom (one of geometrySQL's expressions). A past read returns
 // the stored snapshot with only its geometry re-expressed in the asked CRS.
 func (f EventFilter) feature(geom string) string {
-	if f.AsOf.IsZero() {
+	switch {
+	case f.AsOf.IsZero() && f.Shape == AsPoint:
+		return servedPointSQL(geom)
+	case f.AsOf.IsZero():
 		return servedFeatureSQL(geom)
+	case f.Shape == AsPoint:
+		return pastPointSQL(geom)
 	}
 	return "jsonb_set(e.snapshot, '{geometry}', (" + geom + ")::jsonb)"
 }

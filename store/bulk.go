@@ -90,16 +90,23 @@ func (db *DB) Import(ctx context.Context, next func() (eventmap.Row, error), o I
 		return res, wrapErr(err, "connect for import")
 	}
 	defer conn.Close()
-	// The staging table lives in the session's temp buffers (8 MB by
-	// default): too small, and every set-based step below reads it back
-	// from disk. The setting only takes before a session's first temp
-	// table; a session that already imported keeps what it got then.
-	_, _ = conn.ExecContext(ctx, `SET temp_buffers = '256MB'`)
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return res, wrapErr(err, "begin import")
 	}
 	defer tx.Rollback()
+	// The staging table lives in the session's temp buffers (8 MB by
+	// default): too small, and every set-based step below reads it back
+	// from disk. The setting only takes before a session's first temp
+	// table, and fails after it (a session that already imported keeps
+	// what it got then): hence the savepoint. SET LOCAL, not SET, because
+	// behind a transaction-pooling PgBouncer a session setting would
+	// stay with the server connection for its next clients.
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT temp_buffers; SET LOCAL temp_buffers = '256MB'; RELEASE SAVEPOINT temp_buffers`); err != nil {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT temp_buffers`); err != nil {
+			return res, wrapErr(err, "begin import")
+		}
+	}
 	// One import at a time: two files naming the same external ids would
 	// otherwise both try to create the event.
 	for _, stmt := range []string{

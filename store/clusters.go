@@ -94,8 +94,10 @@ func clustersSource(f EventFilter, zoom int) (aggregateTable, string) {
 	case blocker != "":
 	case t == aggregateDays:
 		blocker = "datetime" // event_days has no place
-	case zoom > aggregateMaxZoom:
-		blocker = "zoom"
+	default:
+		if _, ok := aggregateLevel(zoom); !ok {
+			blocker = "zoom"
+		}
 	}
 	return t, blocker
 }

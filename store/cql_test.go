@@ -123,6 +123,13 @@ func TestCQLFilterSelectsTheExpectedEvents(t *testing.T) {
 		{`NOT actor = 'US forces'`, op("not", op("=", prop("actor"), `"US forces"`)), want("03", "04", "05", "06", "07")},
 		{`actor IN ('Syrian General Security', 'Unidentified armed group')`, op("in", prop("actor"), `["Syrian General Security","Unidentified armed group"]`), want("06", "07")},
 		{`actor = 'US forces' AND actor = 'Islamic State'`, op("and", op("=", prop("actor"), `"US forces"`), op("=", prop("actor"), `"Islamic State"`)), want("02")},
+		// Property with property (basic-cql2); unknown on either side selects nothing.
+		{`fatalities > civilian_fatalities`, op(">", prop("fatalities"), prop("civilian_fatalities")), want("04")},
+		{`"civilian_fatalities" = "fatalities"`, op("=", prop("civilian_fatalities"), prop("fatalities")), want("01", "05", "06")},
+		{`NOT fatalities > civilian_fatalities`, op("not", op(">", prop("fatalities"), prop("civilian_fatalities"))), want("01", "05", "06")},
+		{`updated_at > occurred_at`, op(">", prop("updated_at"), prop("occurred_at")), want("01", "02", "03", "04", "05", "06", "07")},
+		{`place = admin1`, op("=", prop("place"), prop("admin1")), want("04", "05", "06")},
+		{`actor <> title`, op("<>", prop("actor"), prop("title")), want("01", "02", "03", "04", "06", "07")},
 		{`TRUE`, `true`, want("01", "02", "03", "04", "05", "06", "07")},
 		{`FALSE`, `false`, nil},
 	}
@@ -346,8 +353,15 @@ func TestQueryablesDocument(t *testing.T) {
 	if got := props["type"].(map[string]any)["enum"]; !reflect.DeepEqual(got, eventmap.EventTypes) {
 		t.Errorf("type enum %v, want %v", got, eventmap.EventTypes)
 	}
-	if got := props["geometry"]; !reflect.DeepEqual(got, map[string]any{"format": "geometry-any", "description": "Where it happened (WGS 84); an area for imprecise locations"}) {
+	if got := props["geometry"]; !reflect.DeepEqual(got, map[string]any{"format": "geometry-any", "x-ogc-role": "primary-geometry", "description": "Where it happened (WGS 84); an area for imprecise locations"}) {
 		t.Errorf("geometry schema %v", got)
+	}
+	// The one-kind collections say which kind: clients type their layer by it.
+	for shape, want := range map[store.Shape]string{store.AsPoint: "geometry-point", store.AreasOnly: "geometry-multipolygon"} {
+		doc := store.QueryablesFor(shape).JSONSchema("http://127.0.0.1:8080/q", "q")
+		if got := doc["properties"].(map[string]any)["geometry"].(map[string]any)["format"]; got != want {
+			t.Errorf("shape %d: geometry format %v, want %s", shape, got, want)
+		}
 	}
 	if doc["additionalProperties"] != false {
 		t.Errorf("additionalProperties = %v, want false", doc["additionalProperties"])

@@ -121,7 +121,8 @@ type Cursor struct {
 
 // carriedCount is a count and what it is valid for: the filter it
 // counted (a hash of its SQL and arguments, visibility included) and the
-// database snapshot it saw. A later page reuses it only when both are the
+// dataset version it saw (every committed write to events moves it:
+// DatasetVersion). A later page reuses it only when both are the
 // same, so a reused count is as exact as a new one, and a token holder's
 // count (restricted events included) cannot reach an anonymous reader
 // through a shared link.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -101,6 +102,17 @@ type Page struct {
 	// most CountLimit. Counting stops at CountLimit+1 rows, so it never
 	// costs more than that however many events match.
 	CountLimit int
+	// Offset skips that many events, for clients that page by offset
+	// (OWSLib, pygeoapi-style) instead of following next links; with
+	// Cursor it is ignored. The page itself is read by keyset from the
+	// row before it (offset.go), and its links are keyset cursors.
+	Offset int
+	// Version, when set, is called with the dataset version the page is
+	// read at (DatasetVersion, in the page's snapshot) before any event is
+	// read: equal versions, equal pages, so it makes a validator (an ETag)
+	// of the page. An error it returns (such as "not modified") ends
+	// ListEvents with it.
+	Version func(version string) error
 }
 
 // ListResult describes the page that ListEvents streamed.
@@ -133,11 +145,11 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter, p Page, emit func(f
 	if p.Cursor != nil && p.Cursor.sort != sort.String() {
 		return ListResult{}, eventmap.Invalid("cursor", "was issued for sortby="+p.Cursor.sort+", not "+sort.String())
 	}
-	geom, err := geometrySQL(p.CRS)
+	geom, err := f.geometryIn(p.CRS)
 	if err != nil {
 		return ListResult{}, err
 	}
-	tx, err := db.beginPage(ctx, p.CountLimit > 0)
+	tx, err := db.beginPage(ctx, p.CountLimit > 0 || p.Version != nil)
 	if err != nil {
 		return ListResult{}, err
 	}
@@ -145,13 +157,31 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter, p Page, emit func(f
 	// same as a commit would.
 	defer tx.Rollback()
 	var qr queryer = tx
+	if p.Version != nil {
+		v, err := datasetVersion(ctx, qr, f.IncludeRestricted)
+		if err != nil {
+			return ListResult{}, err
+		}
+		if err := p.Version(v); err != nil {
+			return ListResult{}, err
+		}
+	}
 	if f.Region != "" {
 		if err := checkRegion(ctx, qr, f.Region); err != nil {
 			return ListResult{}, err
 		}
 	}
+	if p.Offset > 0 && p.Cursor == nil {
+		// nil past the last event: the page is empty.
+		if p.Cursor, err = offsetCursor(ctx, qr, f, p.Offset, sort); err != nil {
+			return ListResult{}, err
+		}
+	}
 
-	res, err := listPage(ctx, qr, f, p, sort, geom, emit)
+	var res ListResult
+	if p.Offset == 0 || p.Cursor != nil {
+		res, err = listPage(ctx, qr, f, p, sort, geom, emit)
+	}
 	if err != nil || p.CountLimit <= 0 {
 		return res, err
 	}
@@ -178,8 +208,12 @@ func (db *DB) countMatched(ctx context.Context, qr queryer, f EventFilter, p Pag
 	f.apply(&q)
 	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%v", q.whereSQL(), q.args))
 	cc := &carriedCount{Filter: hex.EncodeToString(sum[:12])}
-	if err := qr.QueryRowContext(ctx, `SELECT pg_current_snapshot()::text`).Scan(&cc.Snapshot); err != nil {
-		return nil, wrapErr(err, "read snapshot")
+	// The dataset version, not the database snapshot: every transaction
+	// of the cluster moves the snapshot, so counts were carried only on
+	// an idle server.
+	var err error
+	if cc.Snapshot, err = datasetVersion(ctx, qr, true); err != nil {
+		return nil, err
 	}
 	if c := p.Cursor; c != nil && c.count != nil && c.count.N >= 0 &&
 		c.count.Filter == cc.Filter && c.count.Snapshot == cc.Snapshot {
@@ -192,7 +226,7 @@ func (db *DB) countMatched(ctx context.Context, qr queryer, f EventFilter, p Pag
 		cc.N = n
 		return cc, err
 	}
-	err := qr.QueryRowContext(ctx, `
+	err = qr.QueryRowContext(ctx, `
 		SELECT count(*) FROM (SELECT 1 FROM `+f.from(&q)+` WHERE `+q.whereSQL()+` LIMIT `+q.arg(p.CountLimit+1)+`) c`,
 		q.args...).Scan(&cc.N)
 	if err != nil {
@@ -382,18 +416,18 @@ func (db *DB) GetEvent(ctx context.Context, id string, includeRestricted bool) (
 	return db.GetEventIn(ctx, id, EventFilter{IncludeRestricted: includeRestricted}, geo.CRS84)
 }
 
-// GetEventIn is GetEvent with the geometry in crs, and with f's visibility
-// and AsOf (the event as it was served at that time). Other members of f
-// are ignored.
+// GetEventIn is GetEvent with the geometry in crs, and with f's visibility,
+// AsOf (the event as it was served at that time) and Shape (an event that
+// is not an area is not in events-areas). Other members of f are ignored.
 func (db *DB) GetEventIn(ctx context.Context, id string, f EventFilter, crs geo.CRS) (feature []byte, version int64, err error) {
-	geom, err := geometrySQL(crs)
+	geom, err := f.geometryIn(crs)
 	if err != nil {
 		return nil, 0, err
 	}
 	if !IsEventID(id) {
 		return nil, 0, eventmap.Errorf(eventmap.ENOTFOUND, "no event with id %q", id)
 	}
-	f = EventFilter{IncludeRestricted: f.IncludeRestricted, AsOf: f.AsOf}
+	f = EventFilter{IncludeRestricted: f.IncludeRestricted, AsOf: f.AsOf, Shape: f.Shape}
 	var q query
 	f.apply(&q)
 	q.and("e.id = " + q.arg(id))
@@ -417,17 +451,39 @@ type Extent struct {
 }
 
 // EventExtent returns the extent of the events f selects, for the
-// collection metadata that GIS clients zoom to.
+// collection metadata that GIS clients zoom to. For every visible event
+// (the collection's own extent) it reads the map aggregates' coarsest
+// cells (which hold points), the events stored as areas (an index of
+// their own, migrations/00011) and the ends of the time index instead of
+// every event: at 1 M
+// events the full scan took seconds, on every GIS client's first request.
+// A cell's box only grows between rebuilds (RebuildAggregates tightens
+// it), so the extent contains the events, possibly with a margin.
 func (db *DB) EventExtent(ctx context.Context, f EventFilter) (Extent, error) {
 	var q query
 	f.apply(&q)
 	var minx, miny, maxx, maxy sql.NullFloat64
 	var start, end sql.NullTime
-	err := db.db.QueryRowContext(ctx, `
-		SELECT ST_XMin(x.b), ST_YMin(x.b), ST_XMax(x.b), ST_YMax(x.b), x.start, x.stop
-		FROM (SELECT ST_Extent(e.geom) AS b, min(e.occurred_at) AS start, max(e.occurred_at) AS stop
-		      FROM events e WHERE `+q.whereSQL()+`) x`, q.args...).
-		Scan(&minx, &miny, &maxx, &maxy, &start, &end)
+	var err error
+	if whole := (EventFilter{IncludeRestricted: f.IncludeRestricted}); reflect.DeepEqual(f, whole) {
+		cells := `FROM event_cell_totals c WHERE c.z = 0 AND c.n > 0 AND (NOT c.restricted OR ` + q.arg(f.IncludeRestricted) + `)`
+		err = db.db.QueryRowContext(ctx, `
+			WITH areas AS (SELECT ST_Extent(e.geom) AS b FROM events e
+				WHERE `+q.whereSQL()+` AND GeometryType(e.geom) <> 'POINT')
+			SELECT least((SELECT min(west) `+cells+`), (SELECT ST_XMin(b) FROM areas)),
+			       least((SELECT min(south) `+cells+`), (SELECT ST_YMin(b) FROM areas)),
+			       greatest((SELECT max(east) `+cells+`), (SELECT ST_XMax(b) FROM areas)),
+			       greatest((SELECT max(north) `+cells+`), (SELECT ST_YMax(b) FROM areas)),
+			       (SELECT min(e.occurred_at) FROM events e WHERE `+q.whereSQL()+`),
+			       (SELECT max(e.occurred_at) FROM events e WHERE `+q.whereSQL()+`)`,
+			q.args...).Scan(&minx, &miny, &maxx, &maxy, &start, &end)
+	} else {
+		err = db.db.QueryRowContext(ctx, `
+			SELECT ST_XMin(x.b), ST_YMin(x.b), ST_XMax(x.b), ST_YMax(x.b), x.start, x.stop
+			FROM (SELECT ST_Extent(e.geom) AS b, min(e.occurred_at) AS start, max(e.occurred_at) AS stop
+			      FROM events e WHERE `+q.whereSQL()+`) x`, q.args...).
+			Scan(&minx, &miny, &maxx, &maxy, &start, &end)
+	}
 	if err != nil {
 		return Extent{}, wrapErr(err, "compute extent")
 	}

@@ -43,6 +43,10 @@ type EventFilter struct {
 	// AsOf, when set, reads the events as they were served at that time,
 	// from their revision history (see asof.go).
 	AsOf time.Time
+	// Shape is the collection's view of the geometries (shape.go):
+	// AreasOnly selects only areas, and with AsPoint the spatial filters
+	// (bbox, region, S_INTERSECTS) test the point that is served.
+	Shape Shape
 }
 
 // query accumulates WHERE conditions and their arguments side by side, so a
@@ -75,13 +79,17 @@ func (f EventFilter) apply(q *query) {
 	if !f.IncludeRestricted {
 		q.and("e.visibility = 'public'")
 	}
+	if f.Shape == AreasOnly {
+		q.and(areaCondition)
+	}
+	geom := f.Shape.geometryQueryable()
 	if f.BBox != nil {
 		// One envelope per side of the antimeridian. The envelope is built
 		// in the column's SRID so the GiST index on geom is used.
 		var ors []string
 		for _, b := range f.BBox.Bounds() {
-			ors = append(ors, "ST_Intersects(e.geom, ST_MakeEnvelope("+
-				q.arg(b.Min[0])+", "+q.arg(b.Min[1])+", "+q.arg(b.Max[0])+", "+q.arg(b.Max[1])+", 4326))")
+			ors = append(ors, geom.intersects("ST_MakeEnvelope("+
+				q.arg(b.Min[0])+", "+q.arg(b.Min[1])+", "+q.arg(b.Max[0])+", "+q.arg(b.Max[1])+", 4326)"))
 		}
 		q.and("(" + strings.Join(ors, " OR ") + ")")
 	}
@@ -119,10 +127,27 @@ func (f EventFilter) apply(q *query) {
 		// A scalar subquery is computed once, before the scan, so the GiST
 		// index on events.geom can use the region's geometry as a bound; a
 		// correlated EXISTS would test every event instead.
-		q.and("ST_Intersects(e.geom, (SELECT r.geom FROM regions r WHERE r.id = " + q.arg(f.Region) + "))")
+		q.and(geom.intersects("(SELECT r.geom FROM regions r WHERE r.id = " + q.arg(f.Region) + ")"))
 	}
 	if f.Where != nil {
-		q.and(compileCQL(q, f.Where))
+		q.and(compileCQL(q, f.Shape.queryables(), f.Where))
+	}
+}
+
+// apply adds the filter's conditions on the regions table aliased r: the
+// same envelope test as events' bbox, and a CQL2 filter compiled against
+// the regions' allow-list.
+func (f RegionFilter) apply(q *query) {
+	if f.BBox != nil {
+		var ors []string
+		for _, b := range f.BBox.Bounds() {
+			ors = append(ors, "ST_Intersects(r.geom, ST_MakeEnvelope("+
+				q.arg(b.Min[0])+", "+q.arg(b.Min[1])+", "+q.arg(b.Max[0])+", "+q.arg(b.Max[1])+", 4326))")
+		}
+		q.and("(" + strings.Join(ors, " OR ") + ")")
+	}
+	if f.Where != nil {
+		q.and(compileCQL(q, regionQueryables, f.Where))
 	}
 }
 

@@ -19,7 +19,9 @@ const migrationLockID = 7_364_061_001
 
 // Migrator applies the embedded migrations.
 type Migrator struct {
-	p      *goose.Provider
+	p *goose.Provider
+	// probe reads the migration state over the probe pool, for /readyz.
+	probe  *goose.Provider
 	db     *DB
 	logger *slog.Logger
 }
@@ -43,7 +45,11 @@ func (db *DB) NewMigrator(logger *slog.Logger) (*Migrator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to load migrations: %w", err)
 	}
-	return &Migrator{p: p, db: db, logger: logger}, nil
+	probe, err := goose.NewProvider(goose.DialectPostgres, db.probe, migrations.FS, goose.WithSlog(logger))
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to load migrations: %w", err)
+	}
+	return &Migrator{p: p, probe: probe, db: db, logger: logger}, nil
 }
 
 // Up applies every pending migration and returns how many ran. Then it
@@ -105,7 +111,7 @@ func (m *Migrator) Status(ctx context.Context) ([]MigrationState, error) {
 // Pending reports whether migrations remain to be applied; /readyz is
 // false until they are.
 func (m *Migrator) Pending(ctx context.Context) (bool, error) {
-	pending, err := m.p.HasPending(ctx)
+	pending, err := m.probe.HasPending(ctx)
 	if err != nil {
 		return false, wrapErr(err, "check migrations")
 	}

@@ -129,7 +129,7 @@ func propertyQueryables() []queryable {
 		case eventmap.KindTime:
 			t = cql2.Timestamp
 		}
-		out = append(out, queryable{cql2.Queryable{Name: p.Name, Type: t, Enum: p.Enum, Description: p.Description}, "e." + p.Column, ""})
+		out = append(out, queryable{Queryable: cql2.Queryable{Name: p.Name, Type: t, Enum: p.Enum, Description: p.Description}, column: "e." + p.Column})
 	}
 	return out
 }

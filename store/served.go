@@ -56,7 +56,7 @@ func featureShape() string {
 // refreshBatch is how many documents one transaction of
 // RefreshServedFeatures rebuilds: short transactions, so a rebuild of a
 // large table neither holds long locks nor meets statement_timeout.
-const refreshBatch = 5000
+const refreshBatch = 2000
 
 // RefreshServedFeatures makes every stored document current: all of them
 // when the shape changed since they were built (a new property), else
@@ -81,16 +81,40 @@ func (db *DB) RefreshServedFeatures(ctx context.Context, progress func(done int6
 	}
 	shape := featureShape()
 	var done int64
+	// batch runs one statement in a transaction of its own, without the
+	// pool's statement_timeout: a maintenance job as long as the table,
+	// in short transactions.
+	rebuildSQL := `
+		WITH b AS (SELECT id FROM events WHERE id > $1 AND deleted_at IS NULL ORDER BY id LIMIT $2),
+		u AS (UPDATE events e SET feature = (` + featureSQLIn(geometryCRS84) + `)::text FROM b WHERE e.id = b.id RETURNING e.id)
+		SELECT count(*), (SELECT id::text FROM b ORDER BY id DESC LIMIT 1) FROM u`
+	missingSQL := `
+		WITH u AS (UPDATE events e SET feature = (` + featureSQLIn(geometryCRS84) + `)::text
+			WHERE e.id IN (SELECT id FROM events WHERE feature IS NULL AND deleted_at IS NULL LIMIT $1) RETURNING e.id)
+		SELECT count(*), NULL::text FROM u`
+	batch := func(all bool, args ...any) (n int64, last sql.NullString, err error) {
+		stmt := missingSQL
+		if all {
+			stmt = rebuildSQL
+		}
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, last, err
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return 0, last, err
+		}
+		if err := tx.QueryRowContext(ctx, stmt, args...).Scan(&n, &last); err != nil {
+			return 0, last, err
+		}
+		return n, last, tx.Commit()
+	}
 	if stored.String != shape {
-		// Every document, in id order, a batch per transaction.
+		// Every document, in id order.
 		after := "00000000-0000-0000-0000-000000000000"
 		for {
-			var n int64
-			var last sql.NullString
-			err := conn.QueryRowContext(ctx, `
-				WITH b AS (SELECT id FROM events WHERE id > $1 AND deleted_at IS NULL ORDER BY id LIMIT $2),
-				u AS (UPDATE events e SET feature = (`+featureSQLIn(geometryCRS84)+`)::text FROM b WHERE e.id = b.id RETURNING e.id)
-				SELECT count(*), (SELECT id FROM b ORDER BY id DESC LIMIT 1) FROM u`, after, refreshBatch).Scan(&n, &last)
+			n, last, err := batch(true, after, refreshBatch)
 			if err != nil {
 				return done, wrapErr(err, "rebuild served features")
 			}
@@ -104,15 +128,13 @@ func (db *DB) RefreshServedFeatures(ctx context.Context, progress func(done int6
 			after = last.String
 		}
 	}
-	// Missing ones (the shape is current, or a rebuild raced a write).
+	// Missing ones: events written by plain SQL, or a rebuild that raced
+	// a write.
 	for {
-		res, err := conn.ExecContext(ctx, `
-			UPDATE events e SET feature = (`+featureSQLIn(geometryCRS84)+`)::text
-			WHERE e.id IN (SELECT id FROM events WHERE feature IS NULL AND deleted_at IS NULL LIMIT $1)`, refreshBatch)
+		n, _, err := batch(false, refreshBatch)
 		if err != nil {
 			return done, wrapErr(err, "build missing served features")
 		}
-		n, _ := res.RowsAffected()
 		done += n
 		if n > 0 && progress != nil {
 			progress(done)

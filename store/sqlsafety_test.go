@@ -17,8 +17,8 @@ import (
 var sqlBuilders = map[string]bool{
 	"whereSQL": true, "arg": true, // the one WHERE builder (filter.go)
 	"from": true, "feature": true, "featureSQLIn": true, "featureSQLWith": true, "servedFeatureSQL": true, "pageSQL": true, // the events relation and Feature expression (asof.go, events.go)
-	"geometrySQL": true,                    // output CRS allow-list (events.go)
-	"orderBySQL":  true, "keysetSQL": true, // sortby allow-list and keyset predicate (cursor.go)
+	"geometrySQL": true, "geometryIn": true, "regionFeatureSQL": true, "tileGeometry": true, // output CRS and collection shape allow-lists (events.go, shape.go, regions.go)
+	"orderBySQL": true, "keysetSQL": true, // sortby allow-list and keyset predicate (cursor.go)
 	"compileCQL": true, // CQL2 compiled against the queryables allow-list (cql.go)
 	"CopyIn":     true, // lib/pq's COPY statement: it quotes the table and column names itself
 	"fetchSQL":   true, // the export cursor's FETCH, with an int count (export.go)

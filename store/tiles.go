@@ -69,8 +69,10 @@ func (db *DB) EventTile(ctx context.Context, f EventFilter, z, x, y int) (Tile, 
 			blocker = "datetime"
 		case f.BBox != nil:
 			blocker = "bbox" // the tile is the box
-		case z+2 > aggregateMaxZoom:
-			blocker = "tileMatrix"
+		default:
+			if _, ok := aggregateLevel(z + 2); !ok {
+				blocker = "tileMatrix"
+			}
 		}
 		if blocker == "" {
 			tile, crowded, err := crowdedTileFromAggregates(ctx, qr, f, t, z, x, y)
@@ -114,7 +116,7 @@ func (db *DB) EventTile(ctx context.Context, f EventFilter, z, x, y int) (Tile, 
 			// in a fixed order so that the same events always make the
 			// same bytes (the ETag is their hash).
 			buffer := q.arg(TileBuffer)
-			geom := strings.Join([]string{"ST_AsMVTGeom(ST_Transform(ST_ClipByBox2D(e.geom, ", bounds, "), 3857), ",
+			geom := strings.Join([]string{"ST_AsMVTGeom(ST_Transform(ST_ClipByBox2D(", f.Shape.tileGeometry(), ", ", bounds, "), 3857), ",
 				env, ", ", extent, ", ", buffer, ", true)"}, "")
 			err = qr.QueryRowContext(ctx, `
 				SELECT `+mvt+`, count(*)
@@ -203,9 +205,13 @@ func crowdedTileFromAggregates(ctx context.Context, qr queryer, f EventFilter, t
 	table := t.tableName()
 	var q query
 	dims := f.aggregateDims(&q, t)
-	const cellsPerTile = 256 / TileCellPixels
-	cells := "c.z = " + q.arg(z+2) + " AND c.cx BETWEEN " + q.arg(cellsPerTile*x) + " AND " + q.arg(cellsPerTile*x+cellsPerTile-1) +
-		" AND c.cy BETWEEN " + q.arg(cellsPerTile*y) + " AND " + q.arg(cellsPerTile*y+cellsPerTile-1) + " AND " + dims
+	// The tile's cells are the 64-pixel cells of zoom z+2, read from the
+	// kept level at or below it.
+	level, _ := aggregateLevel(z + 2)
+	shift := level - (z + 2)
+	perTile := (256 / TileCellPixels) << shift
+	cells := "c.z = " + q.arg(level) + " AND c.cx BETWEEN " + q.arg(perTile*x) + " AND " + q.arg(perTile*x+perTile-1) +
+		" AND c.cy BETWEEN " + q.arg(perTile*y) + " AND " + q.arg(perTile*y+perTile-1) + " AND " + dims
 	var n int64
 	if err := qr.QueryRowContext(ctx, `SELECT COALESCE(sum(c.n), 0)::bigint FROM `+table+` c WHERE `+cells, q.args...).Scan(&n); err != nil {
 		return Tile{}, false, wrapErr(err, "count tile events from aggregates")
@@ -213,6 +219,9 @@ func crowdedTileFromAggregates(ctx context.Context, qr queryer, f EventFilter, t
 	if n <= TileFeatureCap {
 		return Tile{}, false, nil
 	}
+	// Bound after the count, which has no use for them: every argument
+	// bound must appear in the statement that gets it.
+	bits := q.arg(shift)
 	zxy := strings.Join([]string{q.arg(z), q.arg(x), q.arg(y)}, ", ")
 	extent := q.arg(TileExtent)
 	visible := "TRUE"
@@ -228,10 +237,10 @@ func crowdedTileFromAggregates(ctx context.Context, qr queryer, f EventFilter, t
 				ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(p.lon, greatest(-85.0511, least(85.0511, p.lat))), 4326), 3857),
 					ST_TileEnvelope(`+zxy+`), `+extent+`, 0, false) AS geom
 			FROM (
-				SELECT c.cx, c.cy, sum(c.n)::bigint AS n, sum(c.x_sum) AS x_sum, sum(c.y_sum) AS y_sum,
-					bit_xor(c.id_xor_hi) AS hi, bit_xor(c.id_xor_lo) AS lo
+				SELECT c.cx >> `+bits+` AS cx, c.cy >> `+bits+` AS cy, sum(c.n)::bigint AS n,
+					sum(c.x_sum) AS x_sum, sum(c.y_sum) AS y_sum, bit_xor(c.id_xor_hi) AS hi, bit_xor(c.id_xor_lo) AS lo
 				FROM `+table+` c WHERE `+cells+`
-				GROUP BY c.cx, c.cy
+				GROUP BY 1, 2
 			) g
 			LEFT JOIN LATERAL (
 				SELECT e.* FROM events e

@@ -29,6 +29,9 @@ type ImportRequest struct {
 	Editor      string
 	DryRun      bool
 	SkipInvalid bool
+	// OnRow, if set, is called for each row read from the file, as the
+	// import goes (the server's import progress metric).
+	OnRow func()
 }
 
 // ImportFile reads one file and imports its events: the one import path
@@ -50,6 +53,9 @@ func ImportFile(ctx context.Context, db *store.DB, r io.Reader, req ImportReques
 	rep.Unit = rd.Unit()
 	next := func() (eventmap.Row, error) {
 		row, err := rd.Next()
+		if err == nil && req.OnRow != nil {
+			req.OnRow()
+		}
 		for i, fe := range row.Errors {
 			row.Errors[i].Field = exchange.FieldName(req.Format, fe.Field)
 		}

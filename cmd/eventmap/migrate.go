@@ -16,7 +16,7 @@ func migrate(ctx context.Context, e env, args []string) error {
 	if len(rest) != 1 {
 		return fmt.Errorf("migrate: expected one of up, down, status")
 	}
-	db, err := openDB(ctx, cfg)
+	db, err := openMigrationDB(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -82,15 +82,43 @@ func openMigrated(ctx context.Context, cfg config.Config, e env) (*store.DB, err
 	if err != nil {
 		return nil, err
 	}
-	m, err := db.NewMigrator(newLogger(cfg, e.stderr))
-	if err == nil {
-		_, err = m.Up(ctx)
-	}
-	if err != nil {
+	if _, err := migrateUp(ctx, cfg, newLogger(cfg, e.stderr)); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// migrateUp applies pending migrations to db's database, over a small
+// pool of its own: without statement_timeout, since creating PostGIS or
+// an index on a large table takes longer than any request may; and with
+// DATABASE_MIGRATE_URL set, straight to PostgreSQL, since goose's
+// advisory lock and the served-features rebuild hold session locks,
+// which a transaction-pooling PgBouncer would hand from one server
+// connection to another (and leave held).
+func migrateUp(ctx context.Context, cfg config.Config, log *slog.Logger) (int, error) {
+	db, err := openMigrationDB(ctx, cfg)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	m, err := db.NewMigrator(log)
+	if err != nil {
+		return 0, err
+	}
+	return m.Up(ctx)
+}
+
+// openMigrationDB opens the pool migrations run over (migrateUp).
+func openMigrationDB(ctx context.Context, cfg config.Config) (*store.DB, error) {
+	if err := cfg.RequireDatabase(); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, store.Options{URL: cfg.MigrateURL(), MaxOpenConns: 4})
+	if err != nil && cfg.DatabaseMigrateURL != "" {
+		return nil, fmt.Errorf("DATABASE_MIGRATE_URL: %w", err)
+	}
+	return db, err
 }
 
 // openDB connects with the configured pool size and statement timeout.

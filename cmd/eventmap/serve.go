@@ -24,13 +24,15 @@ func serve(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	// Behind a PgBouncer the statement_timeout startup parameter is lost
+	// (docs/scaling.md): say so rather than run without the limit unseen.
+	if got, err := db.StatementTimeout(ctx); err == nil && got != cfg.StatementTimeout {
+		log.Warn("the database's statement_timeout is not EVENTMAP_STATEMENT_TIMEOUT; a connection pooler dropped the startup parameter? set it on the role or database (ALTER DATABASE ... SET statement_timeout)",
+			"statement_timeout", got.String(), "configured", cfg.StatementTimeout.String())
+	}
 
 	// Replicas starting together serialise on an advisory lock inside Up.
-	m, err := db.NewMigrator(log)
-	if err != nil {
-		return err
-	}
-	n, err := m.Up(ctx)
+	n, err := migrateUp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -78,8 +80,23 @@ func serve(ctx context.Context, e env, args []string) error {
 		IdleTimeout:    120 * time.Second,
 		MaxHeaderBytes: 64 << 10,
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	// Metrics on an address of their own (loopback by default), so they
+	// are not served to the public with the API.
+	var ms *http.Server
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			hs.Close()
+			return fmt.Errorf("serve: metrics listener (EVENTMAP_METRICS_ADDR): %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", srv.MetricsHandler())
+		ms = &http.Server{Handler: mux, ReadHeaderTimeout: cfg.ReadHeaderTimeout, WriteTimeout: time.Minute}
+		go func() { errc <- ms.Serve(mln) }()
+		log.Info("metrics listening", "addr", mln.Addr().String(), "url", "http://"+displayHost(mln.Addr())+"/metrics")
+	}
 	log.Info("eventmap listening", "addr", ln.Addr().String(), "map", "http://"+displayHost(ln.Addr())+"/map/")
 	fmt.Fprintf(e.stdout, "eventmap is running: open http://%s/map/ (API: http://%s/collections/events/items)\n", displayHost(ln.Addr()), displayHost(ln.Addr()))
 
@@ -93,6 +110,9 @@ func serve(ctx context.Context, e env, args []string) error {
 	defer cancel()
 	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	if ms != nil {
+		_ = ms.Shutdown(shutdownCtx)
 	}
 	log.Info("stopped")
 	return nil

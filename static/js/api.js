@@ -41,6 +41,13 @@ export async function getEvent(id) {
 	return res.json();
 }
 
+// An event's history with what changed in each version (GET …/revisions).
+export async function getRevisions(id) {
+	const res = await fetch(`${ITEMS_PATH}/${encodeURIComponent(str(id))}/revisions`, { headers: { Accept: 'application/json' } });
+	if (!res.ok) throw await problemError(res);
+	return res.json();
+}
+
 // The basemap settings; {} (outline only) when they cannot be read.
 export async function loadConfig() {
 	try {

@@ -18,13 +18,18 @@ export function addPanes(map) {
 	map.getPane('countryLabels').style.pointerEvents = 'none';
 }
 
-export function addTiles(map, config) {
+// The tile server is credited once a tile of it is on the map: with none reachable the map shows
+// only the bundled outline, and crediting OpenStreetMap for that would be wrong.
+// mapEl.dataset.tiles says "loaded" then, for the browser tests.
+export function addTiles(map, config, mapEl) {
 	const url = str(config.tile_url).trim();
 	if (!url) return; // outline only: no request to any tile host
-	L.tileLayer(url, {
-		maxZoom: map.getMaxZoom(),
-		attribution: attributionHtml(config.tile_attribution), // Leaflet treats attribution as HTML
-	}).addTo(map);
+	const layer = L.tileLayer(url, { maxZoom: map.getMaxZoom() });
+	layer.once('tileload', () => {
+		map.attributionControl.addAttribution(attributionHtml(config.tile_attribution)); // Leaflet treats it as HTML
+		mapEl.dataset.tiles = 'loaded';
+	});
+	layer.addTo(map);
 }
 
 // Point inside the polygon farthest from its edges, found on a coarse grid: good enough

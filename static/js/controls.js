@@ -43,7 +43,7 @@ export function addLegend(map) {
 					el('li', null, swatch('swatch-dot swatch-town swatch-neutral'), 'town or village'),
 					el('li', null, swatch('swatch-region swatch-neutral'), 'approximate (region)'),
 					el('li', null, swatch('swatch-area swatch-neutral'), 'area: imprecise location'),
-					el('li', null, swatch('swatch-cluster'), 'group of events: select to zoom in')),
+					el('li', null, swatch('swatch-cluster'), 'group of events: select to see them')),
 				el('h2', null, 'Status'),
 				el('ul', null,
 					el('li', null, swatch('swatch-dot swatch-neutral status-confirmed'), 'confirmed, corroborated'),

@@ -82,7 +82,10 @@ export function updateDownloads(bbox) {
 
 // ---- time slider with a count per period ------------------------------------------------
 
-// The periods from the first to the last event, so empty months show as gaps.
+// The periods from the first to the last event, so empty months show as gaps. Each keeps the
+// calendar period it is in as key (the histogram's bucket start), but the first starts on the
+// first event's day and the last ends with the last event's day: the slider spans exactly the
+// data, not the whole weeks or months around it.
 function periodsBetween(first, last, interval) {
 	const out = [];
 	let d;
@@ -94,8 +97,14 @@ function periodsBetween(first, last, interval) {
 	}
 	while (d <= last && out.length < 600) {
 		const end = interval === 'week' ? new Date(d.getTime() + 7 * DAY_MS) : new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
-		out.push({ start: d, end });
+		out.push({ key: isoDay(d), start: d, end });
 		d = end;
+	}
+	if (out.length) {
+		const firstDay = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), first.getUTCDate()));
+		const afterLast = new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), last.getUTCDate()) + DAY_MS);
+		out[0].start = new Date(Math.max(out[0].start.getTime(), firstDay.getTime()));
+		out[out.length - 1].end = new Date(Math.min(out[out.length - 1].end.getTime(), afterLast.getTime()));
 	}
 	return out;
 }
@@ -162,7 +171,9 @@ export function createTimeline(mapEl, onChange) {
 			input.max = String(Math.max(0, periods.length - 1));
 			input.disabled = periods.length < 2;
 		}
-		histogramEl.replaceChildren(...periods.map((p) => el('div', { class: 'bar', dataset: { start: isoDay(p.start) } })));
+		histogramEl.replaceChildren(...periods.map((p) => el('div', { class: 'bar', dataset: { start: p.key } })));
+		// the slider's span, for the browser tests: the first and last event's days
+		if (periods.length) mapEl.dataset.timeRange = `${isoDay(periods[0].start)}/${lastDay(periods[periods.length - 1])}`;
 		sync();
 		mapEl.dataset.timeline = 'ready';
 	}

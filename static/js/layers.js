@@ -26,9 +26,17 @@ function describe(f) {
 	const p = f.properties || {};
 	const parts = [str(p.title) || 'Untitled event'];
 	if (p.place && !str(p.title).includes(str(p.place))) parts.push(str(p.place));
-	parts.push(formatWhen(p.occurred_at, p.time_precision));
+	parts.push(formatWhen(p.occurred_at, p.time_precision, p.tz));
 	if (p.status) parts.push(str(p.status));
 	return parts.join(' · ');
+}
+
+// A popup's content is made when it first opens and kept: Leaflet calls a content function
+// again on every update() (the popup re-measured after its history was read), which would
+// replace what the reader opened with a fresh copy.
+function once(make) {
+	let node = null;
+	return () => (node ??= make());
 }
 
 function eventIcon(type, precision, status) {
@@ -57,7 +65,18 @@ export function createOverlays(map, mapEl, popup) {
 	});
 	const areasLayer = L.featureGroup();
 	const serverClusters = L.featureGroup();
-	const eventsLayer = L.layerGroup([areasLayer, markersLayer, serverClusters]).addTo(map);
+	// The events of one server cell opened at the deepest zoom (loader.js expandCell): clustered
+	// apart from the view's markers and spiderfied at once. Not chunked, so its clusters exist as
+	// soon as the markers are added.
+	const cellLayer = L.markerClusterGroup({
+		spiderfyOnMaxZoom: true,
+		showCoverageOnHover: false,
+		zoomToBoundsOnClick: false,
+		maxClusterRadius: 50,
+		chunkedLoading: false,
+		animate: false, // thousands of legs: placed at once, not flown out one by one
+	});
+	const eventsLayer = L.layerGroup([areasLayer, markersLayer, serverClusters, cellLayer]).addTo(map);
 	const regionsLayer = L.featureGroup();
 
 	const layersControl = L.control.layers(null, {
@@ -68,7 +87,7 @@ export function createOverlays(map, mapEl, popup) {
 
 	const shown = new Map(); // id -> { key, layers }
 
-	function pointLayer(f, coords) {
+	function pointLayer(f, coords, into = markersLayer) {
 		const p = f.properties || {};
 		const label = describe(f);
 		const m = L.marker([coords[1], coords[0]], {
@@ -78,7 +97,7 @@ export function createOverlays(map, mapEl, popup) {
 			keyboard: true,
 			riseOnHover: true,
 		});
-		m.bindPopup(() => popup(f), POPUP_OPTIONS);
+		m.bindPopup(once(() => popup(f)), POPUP_OPTIONS);
 		// Inside a cluster a marker has no element; Leaflet makes a new one each time it is shown.
 		m.on('add', () => {
 			const e = m.getElement();
@@ -87,7 +106,7 @@ export function createOverlays(map, mapEl, popup) {
 				e.setAttribute('role', 'button');
 			}
 		});
-		markersLayer.addLayer(m);
+		if (into) into.addLayer(m);
 		return m;
 	}
 
@@ -103,7 +122,7 @@ export function createOverlays(map, mapEl, popup) {
 			opacity: 0.9,
 		};
 		const layer = isLine ? L.polyline(latlngs, opts) : L.polygon(latlngs, opts);
-		layer.bindPopup(() => popup(f), POPUP_OPTIONS);
+		layer.bindPopup(once(() => popup(f)), POPUP_OPTIONS);
 		layer.on('add', () => {
 			const e = layer.getElement();
 			if (!e || e.dataset.eventId) return;
@@ -163,6 +182,7 @@ export function createOverlays(map, mapEl, popup) {
 	// the reload that its own auto-pan triggers). Returns the number of events.
 	function renderEvents(features) {
 		serverClusters.clearLayers();
+		cellLayer.clearLayers();
 		const next = new Map();
 		for (const f of features) {
 			if (!f || typeof f !== 'object') continue;
@@ -230,6 +250,11 @@ export function createOverlays(map, mapEl, popup) {
 			keyboard: true,
 		});
 		m.on('click', () => {
+			// Nowhere deeper to go: the loader fetches the cell's events and spreads them out.
+			if (map.getZoom() >= map.getMaxZoom()) {
+				map.fire('eventmap:expandcell', { cell, marker: m });
+				return;
+			}
 			const [w, s, e, nth] = cell.bbox;
 			const b = L.latLngBounds([s, w], [nth, e]);
 			// events at (nearly) one spot: zoom in two steps rather than to an empty point
@@ -249,6 +274,7 @@ export function createOverlays(map, mapEl, popup) {
 	function renderClusters(fc) {
 		clearEvents();
 		serverClusters.clearLayers();
+		cellLayer.clearLayers();
 		for (const cell of fc.features || []) {
 			if (!cell || !cell.geometry || !cell.properties) continue;
 			serverClusters.addLayer(cell.properties.count === 1 && cell.properties.id ? singleEventMarker(cell) : clusterMarker(cell));
@@ -282,14 +308,40 @@ export function createOverlays(map, mapEl, popup) {
 		}
 	}
 
+	// Draws a cell's events in place of its server cluster and spiderfies the biggest group they
+	// form (all of them when they share one spot; any others open on a click). Returns how many
+	// were drawn.
+	function spiderfyCell(marker, features) {
+		cellLayer.clearLayers();
+		const points = [];
+		for (const f of features) {
+			const g = f && f.geometry;
+			if (g && g.type === 'Point') points.push(pointLayer(f, g.coordinates, null));
+			else layersFor(f); // areas and others are drawn as usual
+		}
+		cellLayer.addLayers(points);
+		serverClusters.removeLayer(marker);
+		const groups = new Map();
+		for (const p of points) {
+			const parent = cellLayer.getVisibleParent(p);
+			if (parent && parent !== p && typeof parent.spiderfy === 'function') groups.set(parent, (groups.get(parent) || 0) + 1);
+		}
+		const biggest = [...groups].sort((a, b) => b[1] - a[1])[0];
+		if (biggest) biggest[0].spiderfy();
+		return points.length;
+	}
+
 	return {
 		regionsLayer,
 		renderEvents,
 		renderClusters,
+		spiderfyCell,
 		clear() {
 			clearEvents();
 			serverClusters.clearLayers();
+			cellLayer.clearLayers();
 		},
+		expandedCount: () => cellLayer.getLayers().length,
 		loadRegions,
 		shownIds: () => [...shown.keys()],
 		clusterCount: () => serverClusters.getLayers().length,

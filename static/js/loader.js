@@ -9,6 +9,8 @@ import { filterParams, writeHash } from './state.js';
 // Up to this many events in view are drawn one by one (clustered in the browser); above it the
 // server counts them per cell. 2000 markers keep Leaflet.markercluster responsive on a phone.
 const LIMIT = 2000;
+// A cell opened at the deepest zoom gets at most this many (the API's largest page by default).
+const CELL_LIMIT = 10000;
 const DEBOUNCE_MS = 250;
 
 // #map gets data-mode (items | clusters) and data-event-count (events in the view under the
@@ -95,6 +97,35 @@ export function createLoader({ map, mapEl, overlays, timeline, setStatus }) {
 			setStatus(`Could not load events: ${err && err.message ? err.message : err}`, 'error');
 		}
 	}
+
+	// A server cluster opened at the deepest zoom: there is no closer view that would hold fewer
+	// events, so its events are asked from items (the cell's box, the same filters, up to the
+	// largest page) and spread out around the spot. #map gets data-expanded (how many).
+	async function expandCell({ cell, marker }) {
+		if (!cell || !Array.isArray(cell.bbox)) return;
+		const ctl = controller || new AbortController();
+		const mine = seq;
+		const pad = 1e-4; // ~10 m: a box around one spot has an area
+		const [w, s, e, n] = cell.bbox;
+		const r = (v) => Math.round(v * 1e6) / 1e6;
+		const params = filterParams();
+		params.set('bbox', [r(w - pad), r(s - pad), r(e + pad), r(n + pad)].join(','));
+		params.set('limit', String(CELL_LIMIT));
+		setStatus(`loading the ${plural(cell.properties.count, 'event')} at this spot…`, 'loading');
+		try {
+			const items = await getJSON(apiURL(ITEMS_PATH, params), ctl.signal);
+			if (mine !== seq) return;
+			const features = Array.isArray(items.features) ? items.features : [];
+			const k = overlays.spiderfyCell(marker, features);
+			const total = Number.isInteger(items.numberMatched) ? items.numberMatched : features.length;
+			mapEl.dataset.expanded = String(features.length);
+			setStatus(`${plural(Number(mapEl.dataset.eventCount) || total, 'event')} in view; ${plural(k, 'event')} at this spot spread out${total > features.length ? ` (the first ${plural(features.length, 'event')} of ${total.toLocaleString('en')})` : ''}`, 'ready');
+		} catch (err) {
+			if (mine !== seq || (err && err.name === 'AbortError')) return;
+			setStatus(`Could not load the events at this spot: ${err && err.message ? err.message : err}`, 'error');
+		}
+	}
+	map.on('eventmap:expandcell', expandCell);
 
 	function schedule() {
 		clearTimeout(timer);

@@ -19,7 +19,7 @@ import { addInfoBox, addLegend } from './controls.js';
 import { createFilterForm, createTimeline } from './filters.js';
 import { createOverlays } from './layers.js';
 import { createLoader } from './loader.js';
-import { factRows, keepPopupsClearOf, popupContent } from './popup.js';
+import { factRows, keepPopupsClearOf, popupContent, refitPopupsOnResize } from './popup.js';
 import { applyHash, readHash, state, writeHash } from './state.js';
 
 const L = window.L;
@@ -58,6 +58,7 @@ const filters = createFilterForm(reload);
 const timeline = createTimeline(mapEl, reload);
 const loader = createLoader({ map, mapEl, overlays, timeline, setStatus });
 keepPopupsClearOf(map, document.getElementById('panel'), filters.box);
+refitPopupsOnResize(map);
 
 map.on('overlayadd', (e) => {
 	if (e.layer === overlays.regionsLayer) {
@@ -91,6 +92,7 @@ window.eventmapView = () => ({
 	mode: loader.mode(),
 	ids: overlays.shownIds(),
 	clusters: overlays.clusterCount(),
+	expanded: overlays.expandedCount(),
 	requests: recentRequests(),
 	center: map.getCenter(),
 	zoom: map.getZoom(),
@@ -99,7 +101,7 @@ window.eventmapView = () => ({
 map.on('moveend', reload);
 if (state.regions) map.addLayer(overlays.regionsLayer);
 addOutline(map, mapEl);
-addTiles(map, config);
+addTiles(map, config, mapEl);
 // the first view is asked before the slider knows its periods: its histogram follows them
 timeline.setup().then(loader.loadHistogram);
 loader.load();

@@ -6,10 +6,10 @@
 // property the server starts to mark shows up without a change here. The rows the map
 // composes from several properties (date, place, actors) take their place in that order from
 // their first property.
-import { ITEMS_PATH } from './api.js';
+import { ITEMS_PATH, getRevisions } from './api.js';
 import { el, safeHref, str } from './dom.js';
-import { formatCount, formatWhen } from './format.js';
-import { FIELD_LABELS, GEO_PRECISION, TIME_PRECISION, VALUE_LABELS, typeKey } from './labels.js';
+import { formatCount, formatWhen, when } from './format.js';
+import { FIELD_LABELS, GEO_PRECISION, TIME_PRECISION, TYPE_LABEL, VALUE_LABELS, typeKey } from './labels.js';
 
 export const POPUP_OPTIONS = { maxWidth: 340, minWidth: 240, maxHeight: 420, autoPanPadding: [20, 20] };
 
@@ -18,12 +18,19 @@ const precisionNote = (text) => el('span', { class: 'precision' }, ` (${text})`)
 // data-field names the browser tests read; the properties each row shows in its own way.
 const COMPOSITES = [
 	{
+		// In the event's own zone, to its precision (format.js when()); UTC on hover, and beside
+		// for an exact time with a zone, since a phone has no hover.
 		field: 'date',
-		props: ['occurred_at', 'time_precision'],
-		value: (p) => [
-			el('time', { datetime: str(p.occurred_at) }, formatWhen(p.occurred_at, p.time_precision)),
-			p.time_precision ? precisionNote(TIME_PRECISION[p.time_precision] || str(p.time_precision)) : null,
-		],
+		props: ['occurred_at', 'time_precision', 'tz'],
+		value: (p) => {
+			const w = when(p.occurred_at, p.time_precision, p.tz);
+			const exact = !['day', 'week', 'month'].includes(p.time_precision);
+			return [
+				el('time', { datetime: str(p.occurred_at), title: w.title || null }, w.text),
+				exact && p.tz && w.title ? el('span', { class: 'utc' }, ` (${w.title})`) : null,
+				p.time_precision ? precisionNote(TIME_PRECISION[p.time_precision] || str(p.time_precision)) : null,
+			];
+		},
 	},
 	{
 		field: 'place',
@@ -147,13 +154,97 @@ export function popupContent(f, rows) {
 		el('h2', { class: `event-title event-type-${type}` }, str(p.title) || 'Untitled event'),
 		summaryBlock(str(p.summary)),
 		dl,
+		id ? historyBlock(id) : null,
 		el('h3', null, sources.length ? 'Sources' : 'No sources recorded'),
 		sources.length ? sourceList(sources) : null,
 		id ? el('p', { class: 'feature-link' },
-			el('a', { href: `${item}/revisions`, class: 'history-link', type: 'application/json' }, 'History of changes'),
+			el('a', { href: `${item}/revisions?f=html`, class: 'history-link', type: 'text/html' }, 'History of changes'),
 			' · ',
 			el('a', { href: item, class: 'geojson-link', type: 'application/geo+json' }, 'This event as GeoJSON')) : null,
 	);
+}
+
+// ---- what changed --------------------------------------------------------------------------
+
+// "What changed": the event's revisions (read when first opened), newest first, each with its
+// time, editor (the API names editors to token holders only), reason and the changes the server
+// words for people: old → new, word diffs of the title and summary, actors and sources added
+// and removed, how far the location moved. The popup is asked to re-measure itself after.
+function historyBlock(id) {
+	const body = el('div', { class: 'history-body' }, 'loading…');
+	const box = el('details', { class: 'history', dataset: { eventId: id } }, el('summary', null, 'What changed'), body);
+	let loaded = false;
+	box.addEventListener('toggle', async () => {
+		if (!box.open || loaded) return;
+		loaded = true;
+		try {
+			const h = await getRevisions(id);
+			const revs = Array.isArray(h.revisions) ? [...h.revisions].reverse() : [];
+			body.replaceChildren(revs.length ? el('ol', { class: 'revisions' }, revs.map(revisionItem)) : 'No history recorded.');
+			box.dataset.loaded = String(revs.length);
+		} catch (err) {
+			loaded = false;
+			body.replaceChildren(`Could not load the history: ${err && err.message ? err.message : err}`);
+		}
+		box.dispatchEvent(new CustomEvent('eventmap:resize', { bubbles: true }));
+		// the popup scrolls inside: bring what was opened to its top
+		const scroller = box.closest('.leaflet-popup-content');
+		if (scroller) scroller.scrollTop += box.getBoundingClientRect().top - scroller.getBoundingClientRect().top - 4;
+	});
+	return box;
+}
+
+function revisionItem(r) {
+	r = r || {};
+	const changes = Array.isArray(r.changes) ? r.changes : [];
+	const head = [el('time', { datetime: str(r.recorded_at) }, formatWhen(r.recorded_at, 'exact', '')), r.editor ? ` · ${str(r.editor)}` : null];
+	let what;
+	if (changes.length) what = el('ul', { class: 'changes' }, changes.map(changeItem));
+	else if (r.action === 'create') what = el('p', { class: 'first' }, 'First recorded as: ', el('q', null, str(r.feature?.properties?.title)));
+	else if (r.action === 'delete') what = el('p', null, 'Deleted.');
+	else what = el('p', { class: 'muted' }, 'No property changed.');
+	return el('li', { class: 'revision', dataset: { version: str(r.version) } },
+		el('p', { class: 'rev-meta' }, el('strong', null, `Version ${str(r.version)}`), ' · ', ...head),
+		r.reason ? el('p', { class: 'reason' }, str(r.reason)) : null,
+		what);
+}
+
+const shown = (c, v) => (c.property === 'type' ? TYPE_LABEL.get(str(v)) ?? str(v) : str(v) || '(empty)');
+
+// One change: the runs of a word diff, old → new, list members added and removed, a move.
+function changeItem(c) {
+	c = c || {};
+	const parts = [];
+	if (Array.isArray(c.diff) && c.diff.length) {
+		c.diff.forEach((d, i) => {
+			const text = str(d && d.text);
+			if (d.op === '-') parts.push(el('del', null, text), ' ');
+			else if (d.op === '+') parts.push(i > 0 && c.diff[i - 1].op === '-' ? el('span', { class: 'arrow' }, '→ ') : null, el('ins', null, text), ' ');
+			else parts.push(text, ' ');
+		});
+	} else if (c.old !== undefined || c.new !== undefined) {
+		parts.push(el('del', null, shown(c, c.old)), el('span', { class: 'arrow' }, ' → '), el('ins', null, shown(c, c.new)));
+	}
+	if (typeof c.moved_km === 'number') parts.push(` moved ${c.moved_km.toFixed(1)} km`);
+	const list = [
+		...(c.added || []).map((a) => el('li', null, el('ins', null, `added: ${str(a)}`))),
+		...(c.removed || []).map((a) => el('li', null, el('del', null, `removed: ${str(a)}`))),
+		...(c.changed || []).map((a) => el('li', null, `changed: ${str(a)}`)),
+	];
+	const label = el('span', { class: 'change-label' }, `${str(c.label) || str(c.property)}: `);
+	const value = [...parts, list.length ? el('ul', null, list) : null];
+	// a long text's diff folds away, so the other changes stay in view
+	if (c.property === 'summary') return el('li', { dataset: { property: 'summary' } }, el('details', null, el('summary', null, label, 'changed'), el('p', null, value)));
+	return el('li', { dataset: { property: str(c.property) } }, label, value);
+}
+
+// A popup whose content grew (its history was read) is measured again, so it keeps its maximum
+// height, scrolls inside and stays in view.
+export function refitPopupsOnResize(map) {
+	let open = null;
+	map.on('popupopen', (e) => { open = e.popup; });
+	map.on('popupclose', (e) => { if (open === e.popup) open = null; });
+	map.getContainer().addEventListener('eventmap:resize', () => { if (open) open.update(); });
 }
 
 // Popups open under the filter panel (it sits above the map's panes): on a phone the panel folds
