@@ -157,7 +157,7 @@ func (r *report) write() (string, error) {
 		machine(), strings.Join(sizeNames, ", "), o.Seed, o.Duration, o.Clients,
 		map[bool]string{true: " Events CLUSTERed by geohash.", false: ""}[o.Cluster]+map[bool]string{true: " Parallel query off on the bench databases.", false: ""}[o.NoParallel]+map[bool]string{true: " JIT off on the bench databases.", false: ""}[o.NoJIT])
 	p("Load average (1, 5, 15 min) from other work on the machine: %s at the start, %s at the end.", r.loadStart, loadAverage())
-	p("eventmap runs with default settings (only `EVENTMAP_RATE_LIMIT=0`, since the load comes from one address, and no base-map tiles); the \"count off\" side adds `EVENTMAP_COUNT_LIMIT=0`. The SQL sides run through pgbench with `PGOPTIONS='%s'`, what eventmap sets for every page. Every ratio compares two figures of this run; the sides of each load comparison run in %d alternating turns, so they meet the same load from other processes.", pgOptions, alternateRounds)
+	p("eventmap runs with default settings (only `EVENTMAP_RATE_LIMIT=0`, since the load comes from one address, no base-map tiles, and the metrics listener on a free port); the \"count off\" side adds `EVENTMAP_COUNT_LIMIT=0`. The SQL sides run through pgbench with `PGOPTIONS='%s'`, what eventmap sets for every page. Every ratio compares two figures of this run; the sides of each load comparison run in %d alternating turns, so they meet the same load from other processes.", pgOptions, alternateRounds)
 	p("")
 
 	// The targets, at the largest size.

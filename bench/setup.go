@@ -188,19 +188,23 @@ type server struct {
 // startServer starts `eventmap serve` on a free port and waits until it
 // is ready. Its log goes to a file in dir.
 func startServer(ctx context.Context, o *Options, dbURL, label string, env ...string) (*server, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := l.Addr().String()
-	l.Close()
+	// The metrics listener too: its default port is one for the machine,
+	// and the bench runs two servers at once.
+	metrics, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
 	logf, err := os.Create(filepath.Join(o.WorkDir, "serve-"+label+".log"))
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(o.Bin, "serve")
 	cmd.Env = append(os.Environ(), append([]string{
-		"DATABASE_URL=" + dbURL, "EVENTMAP_ADDR=" + addr,
+		"DATABASE_URL=" + dbURL, "EVENTMAP_ADDR=" + addr, "EVENTMAP_METRICS_ADDR=" + metrics,
 		// The load comes from one address; a per-client limit would
 		// measure 429s.
 		"EVENTMAP_RATE_LIMIT=0",
@@ -232,6 +236,16 @@ func startServer(ctx context.Context, o *Options, dbURL, label string, env ...st
 	}
 	s.stop()
 	return nil, fmt.Errorf("eventmap serve (%s) not ready after 60 s; see %s", label, logf.Name())
+}
+
+// freeAddr is a local address no one listens on now.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
 
 func (s *server) stop() {
