@@ -21,7 +21,6 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"eventmap/demo"
-	"eventmap/store"
 )
 
 // box is a bbox: west, south, east, north.
@@ -63,42 +62,32 @@ func (b *boxes) next() box {
 	return box{x - b.half, y - b.half, x + b.half, y + b.half}
 }
 
-// pgbenchScript is the same draw as next, in pgbench's language.
-func (b *boxes) pgbenchScript(limit int) string {
-	var lon, lat strings.Builder
-	lon.WriteString("case")
-	lat.WriteString("case")
-	for i, t := range b.towns {
-		fmt.Fprintf(&lon, " when :k = %d then %.4f", i, t.Lon)
-		fmt.Fprintf(&lat, " when :k = %d then %.4f", i, t.Lat)
-	}
-	lon.WriteString(" else 0 end")
-	lat.WriteString(" else 0 end")
-	sqlText := store.BaselineItemsSQL()
-	for i, v := range []string{":w", ":s", ":e", ":n", ":lim"} {
-		sqlText = strings.ReplaceAll(sqlText, "$"+strconv.Itoa(i+1), v)
-	}
-	return fmt.Sprintf(`\set k random(0, %d)
-\set x %s + random(-300, 300) / 10000.0
-\set y %s + random(-300, 300) / 10000.0
-\set w :x - %g
-\set e :x + %g
-\set s :y - %g
-\set n :y + %g
-\set lim %d
-%s;
-`, len(b.towns)-1, lon.String(), lat.String(), b.half, b.half, b.half, b.half, limit, strings.Join(strings.Fields(sqlText), " "))
-}
-
 // loadStats is what a load phase measured.
 type loadStats struct {
 	requests, errors int64
+	failure          string // the first failure, when errors > 0
 	seconds          float64
 	bytes            int64 // body bytes as sent on the wire
 	lat              []time.Duration
 }
 
 func (s *loadStats) rps() float64 { return float64(s.requests) / s.seconds }
+
+func (s *loadStats) fail(err error) {
+	s.errors++
+	if s.failure == "" {
+		s.failure = err.Error()
+	}
+}
+
+// failed says how many requests failed and the first failure, for the
+// results file: "" when none did.
+func (s *loadStats) failed() string {
+	if s == nil || s.errors == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (**%d of %d failed**: %s)", s.errors, s.errors+s.requests, oneLine(s.failure, nil))
+}
 func (s *loadStats) bytesPer() float64 {
 	if s.requests == 0 {
 		return 0
@@ -205,7 +194,10 @@ func constantRate(rate float64, d time.Duration, nextURL func() string) (*loadSt
 	return st, nil
 }
 
-var tpsLine = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+var (
+	tpsLine       = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+	processedLine = regexp.MustCompile(`number of transactions actually processed: (\d+)`)
+)
 
 // pgbench runs script with clients connections for d; with rate > 0 at
 // that constant rate. It returns the transactions per second and, from
@@ -228,6 +220,7 @@ func pgbench(ctx context.Context, o *Options, dbURL, script string, clients int,
 	}
 	args = append(args, dbURL)
 	cmd := exec.CommandContext(ctx, o.Pgbench, args...)
+	cmd.Env = append(os.Environ(), "PGOPTIONS="+pgOptions)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("pgbench: %v\n%s", err, out)
@@ -239,6 +232,12 @@ func pgbench(ctx context.Context, o *Options, dbURL, script string, clients int,
 	tps, _ := strconv.ParseFloat(string(m[1]), 64)
 	st := &loadStats{seconds: d.Seconds()}
 	st.requests = int64(tps * d.Seconds())
+	// The transactions it finished and the time they took, so short turns
+	// add up exactly: tps × d rounds each turn down.
+	if n := processedLine.FindSubmatch(out); n != nil && tps > 0 {
+		st.requests, _ = strconv.ParseInt(string(n[1]), 10, 64)
+		st.seconds = float64(st.requests) / tps
+	}
 	logs, _ := filepath.Glob(filepath.Join(dir, "log*"))
 	for _, l := range logs {
 		f, err := os.Open(l)

@@ -9,6 +9,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -83,8 +84,28 @@ func prepareDB(ctx context.Context, o *Options, n int) (l loaded, err error) {
 	}()
 	var comment sql.NullString
 	err = admin.QueryRowContext(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, name).Scan(&comment)
-	if err == nil && comment.String == marker && !o.Reload {
-		o.logf("reusing database %s (%s)", name, marker)
+	if err == nil && comment.String == marker+clusteredMark(o) && !o.Reload {
+		o.logf("reusing database %s (%s)", name, comment.String)
+		// The binary may be newer than the database: bring its schema up
+		// to date (a migration that fills new tables from the events can
+		// take minutes at 1 M), and give the planner fresh statistics of
+		// what it added.
+		started := time.Now()
+		out, err := o.eventmap(ctx, l.url, nil, "migrate", "up")
+		if err != nil {
+			return l, fmt.Errorf("migrate %s: %v\n%s", name, err, out)
+		}
+		if !bytes.HasPrefix(out, []byte("applied 0 ")) {
+			o.logf("%s: %s in %.1f s", name, bytes.TrimSpace(out), time.Since(started).Seconds())
+			db, err := sql.Open("postgres", l.url)
+			if err != nil {
+				return l, err
+			}
+			defer db.Close()
+			if _, err := db.ExecContext(ctx, `VACUUM (ANALYZE)`); err != nil {
+				return l, err
+			}
+		}
 		return l, nil
 	}
 	if err != nil && err != sql.ErrNoRows {
@@ -125,12 +146,21 @@ func prepareDB(ctx context.Context, o *Options, n int) (l loaded, err error) {
 		if _, err := db.ExecContext(ctx, clusterSQL); err != nil {
 			return l, fmt.Errorf("cluster %s: %w", name, err)
 		}
-		marker += ", clustered"
 	}
+	marker += clusteredMark(o)
 	if _, err := admin.ExecContext(ctx, `COMMENT ON DATABASE `+name+` IS '`+marker+`'`); err != nil {
 		return l, err
 	}
 	return l, nil
+}
+
+// clusteredMark is the marker's suffix of a CLUSTERed database: -cluster
+// asks for one, and a clustered one is not reused without it.
+func clusteredMark(o *Options) string {
+	if o.Cluster {
+		return ", clustered"
+	}
+	return ""
 }
 
 // clusterSQL puts events that are near each other on the ground in the
@@ -158,19 +188,23 @@ type server struct {
 // startServer starts `eventmap serve` on a free port and waits until it
 // is ready. Its log goes to a file in dir.
 func startServer(ctx context.Context, o *Options, dbURL, label string, env ...string) (*server, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := l.Addr().String()
-	l.Close()
+	// The metrics listener too: its default port is one for the machine,
+	// and the bench runs two servers at once.
+	metrics, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
 	logf, err := os.Create(filepath.Join(o.WorkDir, "serve-"+label+".log"))
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(o.Bin, "serve")
 	cmd.Env = append(os.Environ(), append([]string{
-		"DATABASE_URL=" + dbURL, "EVENTMAP_ADDR=" + addr,
+		"DATABASE_URL=" + dbURL, "EVENTMAP_ADDR=" + addr, "EVENTMAP_METRICS_ADDR=" + metrics,
 		// The load comes from one address; a per-client limit would
 		// measure 429s.
 		"EVENTMAP_RATE_LIMIT=0",
@@ -202,6 +236,16 @@ func startServer(ctx context.Context, o *Options, dbURL, label string, env ...st
 	}
 	s.stop()
 	return nil, fmt.Errorf("eventmap serve (%s) not ready after 60 s; see %s", label, logf.Name())
+}
+
+// freeAddr is a local address no one listens on now.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
 
 func (s *server) stop() {

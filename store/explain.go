@@ -109,3 +109,25 @@ func BaselineItemsSQL() string {
 	      ORDER BY e.occurred_at DESC, e.id DESC
 	      LIMIT $5) p`
 }
+
+// ColumnItemsSQL is the simplest statement that answers an items page:
+// the events table's own columns (no actors or sources, no stored
+// document) of the first page of a bbox query, in the default order, as a
+// GeoJSON FeatureCollection that PostGIS writes from the rows
+// (ST_AsGeoJSON of a record: the geometry column becomes the geometry,
+// every other column a property, coordinates to 6 decimals as ours). The
+// benchmark holds eventmap's items page against it (DESIGN.md §7). $1-$4
+// are the bbox (west, south, east, north) and $5 the page size.
+func ColumnItemsSQL() string {
+	return `SELECT json_build_object('type', 'FeatureCollection',
+		'features', COALESCE(json_agg(ST_AsGeoJSON(t.*, 'geom', 6)::json), '[]'::json))::text
+	FROM (SELECT e.id, e.type, e.title, e.summary, e.occurred_at, e.time_precision, e.geo_precision,
+	             e.place, e.admin1, e.country, e.fatalities, e.civilian_fatalities, e.status,
+	             e.visibility, e.tags, e.properties, e.external_id, e.version, e.created_at,
+	             e.updated_at, e.geom
+	      FROM events e
+	      WHERE e.deleted_at IS NULL AND e.visibility = 'public'
+	        AND ST_Intersects(e.geom, ST_MakeEnvelope($1, $2, $3, $4, 4326))
+	      ORDER BY e.occurred_at DESC, e.id DESC
+	      LIMIT $5) t`
+}
