@@ -226,7 +226,7 @@ func TestThroughPgBouncer(t *testing.T) {
 			t.Errorf("GET %s: %d %s", path, status, body)
 		}
 	}
-	if _, _, body := do("GET", raid+"?as_of=2025-11-01T00:00:00Z", ""); !bytes.Contains(body, []byte("captures IS official")) {
+	if _, _, body := do("GET", raid+"?as_of=2025-11-01T00:00:00Z", ""); !bytes.Contains(body, []byte("reported as the capture of an IS official")) {
 		t.Errorf("as_of through pgbouncer: %s", body)
 	}
 
