@@ -479,12 +479,27 @@ cmd_ensure() {
 		init_cluster
 	fi
 	# A cluster made before the registry existed, or whose entry went with
-	# /tmp at a reboot, registers its port again here.
+	# /tmp at a reboot, registers its port again here; if, while it was
+	# stopped, another cluster took that port, it moves to a free one.
+	if [[ -z $(running_pid) ]] && { port_claimed "$(read_port)" || port_in_use "$(read_port)"; }; then
+		move_port
+	fi
 	claim_port "$(read_port)"
 	start_cluster
 	release_port_lock
 	ensure_database
 	exec 9>&-
+}
+
+# Give a stopped cluster a free port: its own was taken while it was down.
+move_port() {
+	local old port
+	old=$(read_port)
+	port=$(pick_port)
+	sed -i "s/^port = $old\$/port = $port/" -- "$PGDATA_DIR/postgresql.conf"
+	grep -qx "port = $port" -- "$PGDATA_DIR/postgresql.conf" || die "cannot set port $port in $PGDATA_DIR/postgresql.conf"
+	printf '%s\n' "$port" >"$DIR/port"
+	log "port $old is taken by another cluster or program; this cluster moves to port $port"
 }
 
 cmd_claim_port() {
