@@ -47,6 +47,12 @@ type DB struct {
 	// rawSummaryLimit, when set, replaces the package's rawSummaryLimit
 	// (tests of the refusal set it low).
 	rawSummaryLimit int
+	// matched keeps numberMatched per filter and dataset version, and
+	// extents the collection's extents per dataset version: at a million
+	// events a count of a crowded box costs several pages, and the extent
+	// reads every event stored as an area.
+	matched *versionedCache[int64]
+	extents *versionedCache[[2]Extent]
 }
 
 // CountQueries is how many times an items page counted its matches, for
@@ -105,7 +111,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	probe.SetMaxOpenConns(2)
 	probe.SetMaxIdleConns(1)
 	probe.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{db: db, probe: probe}, nil
+	return &DB{db: db, probe: probe, matched: newVersionedCache[int64](4096), extents: newVersionedCache[[2]Extent](16)}, nil
 }
 
 // checkPoolFits refuses a pool larger than the connections the server

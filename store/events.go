@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -206,8 +208,7 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter, p Page, emit func(f
 func (db *DB) countMatched(ctx context.Context, qr queryer, f EventFilter, p Page) (*carriedCount, error) {
 	var q query
 	f.apply(&q)
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%v", q.whereSQL(), q.args))
-	cc := &carriedCount{Filter: hex.EncodeToString(sum[:12])}
+	cc := &carriedCount{Filter: filterHash(q)}
 	// The dataset version, not the database snapshot: every transaction
 	// of the cluster moves the snapshot, so counts were carried only on
 	// an idle server.
@@ -219,10 +220,23 @@ func (db *DB) countMatched(ctx context.Context, qr queryer, f EventFilter, p Pag
 		c.count.Filter == cc.Filter && c.count.Snapshot == cc.Snapshot {
 		return c.count, nil
 	}
+	// Counted before in this version of the data: the same answer. -1
+	// stands for "over the limit", which depends on the limit too.
+	key := cc.Filter + "\x00" + cc.Snapshot + "\x00" + strconv.Itoa(p.CountLimit)
+	if n, ok := db.matched.get(key); ok {
+		if n < 0 {
+			return nil, nil
+		}
+		cc.N = n
+		return cc, nil
+	}
 	db.counts.Add(1)
 	// Exact and cheap whatever the number, when the map aggregates can
 	// answer the filter: no limit applies then.
 	if n, ok, err := db.countFromAggregates(ctx, qr, f); err != nil || ok {
+		if err == nil {
+			db.matched.put(key, n)
+		}
 		cc.N = n
 		return cc, err
 	}
@@ -233,9 +247,30 @@ func (db *DB) countMatched(ctx context.Context, qr queryer, f EventFilter, p Pag
 		return nil, wrapErr(err, "count events")
 	}
 	if cc.N > int64(p.CountLimit) {
+		db.matched.put(key, -1)
 		return nil, nil
 	}
+	db.matched.put(key, cc.N)
 	return cc, nil
+}
+
+// filterHash names the filter of q's conditions: its SQL and the values
+// of its arguments. Arguments are hashed by the values the driver sends,
+// not as Go prints them: fmt prints a pointer inside a slice (pq.Array of
+// types, statuses or countries) as its address, which made every page of
+// such a filter count again.
+func filterHash(q query) string {
+	h := sha256.New()
+	h.Write([]byte(q.whereSQL()))
+	for _, a := range q.args {
+		if v, ok := a.(driver.Valuer); ok {
+			if dv, err := v.Value(); err == nil {
+				a = dv
+			}
+		}
+		fmt.Fprintf(h, "\x00%T:%v", a, a)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // beginPage starts the read-only transaction a page is read in, in one
@@ -450,50 +485,95 @@ type Extent struct {
 	Start, End *time.Time
 }
 
-// EventExtent returns the extent of the events f selects, for the
-// collection metadata that GIS clients zoom to. For every visible event
-// (the collection's own extent) it reads the map aggregates' coarsest
-// cells (which hold points), the events stored as areas (an index of
-// their own, migrations/00011) and the ends of the time index instead of
-// every event: at 1 M
-// events the full scan took seconds, on every GIS client's first request.
-// A cell's box only grows between rebuilds (RebuildAggregates tightens
-// it), so the extent contains the events, possibly with a margin.
-func (db *DB) EventExtent(ctx context.Context, f EventFilter) (Extent, error) {
+// EventExtents returns the extent of the events f selects and that of
+// those among them stored as areas: the extents of the events and
+// events-areas collections (events-points lies within the first), which
+// GIS clients zoom to and the map's time slider spans. For every visible
+// event (the collections' own extents) it reads the map aggregates'
+// coarsest cells (which hold points), the events that are not points
+// (an index of their own, migrations/00011) and the ends of the time
+// indexes, in one snapshot, and keeps the answer for that version of the
+// data: at 1 M events a full scan took seconds on every GIS client's
+// first request, and the areas alone take a few hundred milliseconds. A
+// cell's box only grows between rebuilds (RebuildAggregates tightens it),
+// so the extent contains the events, possibly with a margin.
+func (db *DB) EventExtents(ctx context.Context, f EventFilter) (all, areas Extent, err error) {
+	if whole := (EventFilter{IncludeRestricted: f.IncludeRestricted}); !reflect.DeepEqual(f, whole) {
+		return scanExtents(ctx, db.db, f)
+	}
+	tx, err := db.beginPage(ctx, true)
+	if err != nil {
+		return Extent{}, Extent{}, err
+	}
+	defer tx.Rollback()
+	version, err := datasetVersion(ctx, tx, f.IncludeRestricted)
+	if err != nil {
+		return Extent{}, Extent{}, err
+	}
+	if e, ok := db.extents.get(version); ok {
+		return e[0], e[1], nil
+	}
 	var q query
 	f.apply(&q)
-	var minx, miny, maxx, maxy sql.NullFloat64
-	var start, end sql.NullTime
-	var err error
-	if whole := (EventFilter{IncludeRestricted: f.IncludeRestricted}); reflect.DeepEqual(f, whole) {
-		cells := `FROM event_cell_totals c WHERE c.z = 0 AND c.n > 0 AND (NOT c.restricted OR ` + q.arg(f.IncludeRestricted) + `)`
-		err = db.db.QueryRowContext(ctx, `
-			WITH areas AS (SELECT ST_Extent(e.geom) AS b FROM events e
-				WHERE `+q.whereSQL()+` AND GeometryType(e.geom) <> 'POINT')
-			SELECT least((SELECT min(west) `+cells+`), (SELECT ST_XMin(b) FROM areas)),
-			       least((SELECT min(south) `+cells+`), (SELECT ST_YMin(b) FROM areas)),
-			       greatest((SELECT max(east) `+cells+`), (SELECT ST_XMax(b) FROM areas)),
-			       greatest((SELECT max(north) `+cells+`), (SELECT ST_YMax(b) FROM areas)),
-			       (SELECT min(e.occurred_at) FROM events e WHERE `+q.whereSQL()+`),
-			       (SELECT max(e.occurred_at) FROM events e WHERE `+q.whereSQL()+`)`,
-			q.args...).Scan(&minx, &miny, &maxx, &maxy, &start, &end)
-	} else {
-		err = db.db.QueryRowContext(ctx, `
-			SELECT ST_XMin(x.b), ST_YMin(x.b), ST_XMax(x.b), ST_YMax(x.b), x.start, x.stop
-			FROM (SELECT ST_Extent(e.geom) AS b, min(e.occurred_at) AS start, max(e.occurred_at) AS stop
-			      FROM events e WHERE `+q.whereSQL()+`) x`, q.args...).
-			Scan(&minx, &miny, &maxx, &maxy, &start, &end)
-	}
+	cells := `FROM event_cell_totals c WHERE c.z = 0 AND c.n > 0 AND (NOT c.restricted OR ` + q.arg(f.IncludeRestricted) + `)`
+	// The whole world's box lets the partial GiST index of the events
+	// that are not points find them all.
+	world := `e.geom && ST_MakeEnvelope(-180, -90, 180, 90, 4326)`
+	var b [2][4]sql.NullFloat64
+	var t [2][2]sql.NullTime
+	err = tx.QueryRowContext(ctx, `
+		WITH shapes AS (SELECT ST_Extent(e.geom) AS b, ST_Extent(e.geom) FILTER (WHERE `+areaCondition+`) AS ab
+			FROM events e WHERE `+q.whereSQL()+` AND GeometryType(e.geom) <> 'POINT' AND `+world+`)
+		SELECT least((SELECT min(west) `+cells+`), (SELECT ST_XMin(b) FROM shapes)),
+		       least((SELECT min(south) `+cells+`), (SELECT ST_YMin(b) FROM shapes)),
+		       greatest((SELECT max(east) `+cells+`), (SELECT ST_XMax(b) FROM shapes)),
+		       greatest((SELECT max(north) `+cells+`), (SELECT ST_YMax(b) FROM shapes)),
+		       (SELECT min(e.occurred_at) FROM events e WHERE `+q.whereSQL()+`),
+		       (SELECT max(e.occurred_at) FROM events e WHERE `+q.whereSQL()+`),
+		       (SELECT ST_XMin(ab) FROM shapes), (SELECT ST_YMin(ab) FROM shapes),
+		       (SELECT ST_XMax(ab) FROM shapes), (SELECT ST_YMax(ab) FROM shapes),
+		       (SELECT min(e.occurred_at) FROM events e WHERE `+q.whereSQL()+` AND `+areaCondition+`),
+		       (SELECT max(e.occurred_at) FROM events e WHERE `+q.whereSQL()+` AND `+areaCondition+`)`,
+		q.args...).Scan(&b[0][0], &b[0][1], &b[0][2], &b[0][3], &t[0][0], &t[0][1], &b[1][0], &b[1][1], &b[1][2], &b[1][3], &t[1][0], &t[1][1])
 	if err != nil {
-		return Extent{}, wrapErr(err, "compute extent")
+		return Extent{}, Extent{}, wrapErr(err, "compute extents")
 	}
+	all, areas = extentOf(b[0], t[0]), extentOf(b[1], t[1])
+	db.extents.put(version, [2]Extent{all, areas})
+	return all, areas, nil
+}
+
+// scanExtents is EventExtents for any filter: one scan of what it selects.
+func scanExtents(ctx context.Context, qr queryer, f EventFilter) (all, areas Extent, err error) {
+	var q query
+	f.apply(&q)
+	var b [2][4]sql.NullFloat64
+	var t [2][2]sql.NullTime
+	err = qr.QueryRowContext(ctx, `
+		SELECT ST_XMin(x.b), ST_YMin(x.b), ST_XMax(x.b), ST_YMax(x.b), x.start, x.stop,
+			ST_XMin(x.ab), ST_YMin(x.ab), ST_XMax(x.ab), ST_YMax(x.ab), x.astart, x.astop
+		FROM (SELECT ST_Extent(e.geom) AS b, min(e.occurred_at) AS start, max(e.occurred_at) AS stop,
+				ST_Extent(e.geom) FILTER (WHERE `+areaCondition+`) AS ab,
+				min(e.occurred_at) FILTER (WHERE `+areaCondition+`) AS astart,
+				max(e.occurred_at) FILTER (WHERE `+areaCondition+`) AS astop
+		      FROM `+f.from(&q)+` WHERE `+q.whereSQL()+`) x`, q.args...).
+		Scan(&b[0][0], &b[0][1], &b[0][2], &b[0][3], &t[0][0], &t[0][1], &b[1][0], &b[1][1], &b[1][2], &b[1][3], &t[1][0], &t[1][1])
+	if err != nil {
+		return Extent{}, Extent{}, wrapErr(err, "compute extents")
+	}
+	return extentOf(b[0], t[0]), extentOf(b[1], t[1]), nil
+}
+
+// extentOf is the Extent of a box and a time range read as nullable
+// columns (NULL: no event).
+func extentOf(b [4]sql.NullFloat64, t [2]sql.NullTime) Extent {
 	var ext Extent
-	if minx.Valid {
-		ext.BBox = &[4]float64{minx.Float64, miny.Float64, maxx.Float64, maxy.Float64}
+	if b[0].Valid {
+		ext.BBox = &[4]float64{b[0].Float64, b[1].Float64, b[2].Float64, b[3].Float64}
 	}
-	if start.Valid {
-		s, e := start.Time.UTC(), end.Time.UTC()
+	if t[0].Valid {
+		s, e := t[0].Time.UTC(), t[1].Time.UTC()
 		ext.Start, ext.End = &s, &e
 	}
-	return ext, nil
+	return ext
 }

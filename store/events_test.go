@@ -353,6 +353,105 @@ func TestListEventsCountCarriedByCursor(t *testing.T) {
 	}
 }
 
+// A first page asked again (a map's list, many readers of one link) is
+// counted once per version of the data: the second asking reads the
+// count kept for that version, a write makes the next one count again,
+// and a count over one cap is not taken for a count under another.
+func TestListEventsCountKeptPerVersion(t *testing.T) {
+	db := testdb.Open(t)
+	const n = 23
+	seedTies(t, db, n)
+	box := store.EventFilter{Countries: []string{"SYR", "IRQ"}} // counted event by event
+	page := store.Page{Limit: 5, CountLimit: 1000}
+	before := db.CountQueries()
+	for range 3 {
+		if _, res := list(t, db, box, page); res.Matched == nil || *res.Matched != n {
+			t.Fatalf("numberMatched %v, want %d", res.Matched, n)
+		}
+	}
+	if got := db.CountQueries() - before; got != 1 {
+		t.Errorf("the same first page three times counted %d times, want once", got)
+	}
+	capped := page
+	capped.CountLimit = n - 1
+	if _, res := list(t, db, box, capped); res.Matched != nil {
+		t.Errorf("under a cap of %d: numberMatched %d, want none", n-1, *res.Matched)
+	}
+	if _, res := list(t, db, box, page); res.Matched == nil || *res.Matched != n {
+		t.Errorf("after a capped count: numberMatched %v, want %d", res.Matched, n)
+	}
+
+	err := db.InTx(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.CreateEvent(context.Background(), &eventmap.Event{Type: "raid", Title: "late", OccurredAt: time.Now(),
+			TimePrecision: "day", Geometry: orb.Point{36, 33}, GeoPrecision: "exact", Country: "SYR", Status: "reported", Visibility: "public"},
+			eventmap.Revision{Editor: "test", Reason: "between two askings"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = db.CountQueries()
+	if _, res := list(t, db, box, page); res.Matched == nil || *res.Matched != n+1 {
+		t.Errorf("after a write: numberMatched %v, want %d", res.Matched, n+1)
+	}
+	if got := db.CountQueries() - before; got != 1 {
+		t.Errorf("after a write the page counted %d times, want once", got)
+	}
+}
+
+// The collections' extents, kept per version of the data, follow a write:
+// an area far from the others widens both the events and the areas
+// extents, and a restricted one only a token holder's.
+func TestEventExtentsFollowWrites(t *testing.T) {
+	db := testdb.Open(t)
+	seedTies(t, db, 5)
+	ctx := context.Background()
+	all, areas, err := db.EventExtents(ctx, store.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.BBox == nil || areas.BBox != nil {
+		t.Fatalf("before: events extent %v, areas extent %v; want a box and none", all.BBox, areas.BBox)
+	}
+	add := func(visibility string) {
+		t.Helper()
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.CreateEvent(ctx, &eventmap.Event{Type: "raid", Title: "far area", OccurredAt: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC),
+				TimePrecision: "day", Geometry: orb.Polygon{{{50, 10}, {51, 10}, {51, 11}, {50, 10}}}, GeoPrecision: "exact",
+				Country: "YEM", Status: "reported", Visibility: visibility},
+				eventmap.Revision{Editor: "test", Reason: "extent"})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("restricted")
+	all2, areas2, err := db.EventExtents(ctx, store.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *all2.BBox != *all.BBox || areas2.BBox != nil {
+		t.Errorf("anonymous extents after a restricted area: %v and %v, want %v and none", *all2.BBox, areas2.BBox, *all.BBox)
+	}
+	if held, heldAreas, err := db.EventExtents(ctx, store.EventFilter{IncludeRestricted: true}); err != nil {
+		t.Fatal(err)
+	} else if held.BBox[2] != 51 || heldAreas.BBox == nil || *heldAreas.BBox != [4]float64{50, 10, 51, 11} {
+		t.Errorf("token holder's extents %v and %v, want east 51 and the area's box", held.BBox, heldAreas.BBox)
+	}
+	add("public")
+	all3, areas3, err := db.EventExtents(ctx, store.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all3.BBox[2] != 51 || all3.BBox[3] < 11 || !all3.End.Equal(time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("events extent after a public area: %v to %v, want east 51, north 11, ending 2031-01-01", *all3.BBox, all3.End)
+	}
+	if areas3.BBox == nil || *areas3.BBox != [4]float64{50, 10, 51, 11} || !areas3.Start.Equal(*areas3.End) {
+		t.Errorf("areas extent after a public area: %v, %v-%v; want the area's box and its one time", areas3.BBox, areas3.Start, areas3.End)
+	}
+}
+
 func TestListEventsUnknownRegion(t *testing.T) {
 	t.Parallel()
 	db := testdb.Open(t)

@@ -1,9 +1,6 @@
 package store
 
 import (
-	"context"
-	"database/sql"
-
 	"eventmap"
 	"eventmap/cql2"
 	"eventmap/geo"
@@ -145,37 +142,4 @@ func (qb queryable) intersects(g string) string {
 		return "(ST_Intersects(" + qb.within + ", " + g + ") AND ST_Intersects(" + qb.column + ", " + g + "))"
 	}
 	return "ST_Intersects(" + qb.column + ", " + g + ")"
-}
-
-// EventExtents returns, in one scan, the extent of the events f selects
-// and that of those among them stored as areas: the extents of the events
-// and events-areas collections (events-points lies within the first).
-func (db *DB) EventExtents(ctx context.Context, f EventFilter) (all, areas Extent, err error) {
-	var q query
-	f.apply(&q)
-	var b [2][4]sql.NullFloat64
-	var t [2][2]sql.NullTime
-	err = db.db.QueryRowContext(ctx, `
-		SELECT ST_XMin(x.b), ST_YMin(x.b), ST_XMax(x.b), ST_YMax(x.b), x.start, x.stop,
-			ST_XMin(x.ab), ST_YMin(x.ab), ST_XMax(x.ab), ST_YMax(x.ab), x.astart, x.astop
-		FROM (SELECT ST_Extent(e.geom) AS b, min(e.occurred_at) AS start, max(e.occurred_at) AS stop,
-				ST_Extent(e.geom) FILTER (WHERE `+areaCondition+`) AS ab,
-				min(e.occurred_at) FILTER (WHERE `+areaCondition+`) AS astart,
-				max(e.occurred_at) FILTER (WHERE `+areaCondition+`) AS astop
-		      FROM `+f.from(&q)+` WHERE `+q.whereSQL()+`) x`, q.args...).
-		Scan(&b[0][0], &b[0][1], &b[0][2], &b[0][3], &t[0][0], &t[0][1], &b[1][0], &b[1][1], &b[1][2], &b[1][3], &t[1][0], &t[1][1])
-	if err != nil {
-		return Extent{}, Extent{}, wrapErr(err, "compute extents")
-	}
-	var out [2]Extent
-	for i := range out {
-		if b[i][0].Valid {
-			out[i].BBox = &[4]float64{b[i][0].Float64, b[i][1].Float64, b[i][2].Float64, b[i][3].Float64}
-		}
-		if t[i][0].Valid {
-			s, e := t[i][0].Time.UTC(), t[i][1].Time.UTC()
-			out[i].Start, out[i].End = &s, &e
-		}
-	}
-	return out[0], out[1], nil
 }
