@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -39,6 +40,7 @@ func serve(ctx context.Context, e env, args []string) error {
 	log.Info("migrations applied", "count", n)
 
 	var opts []api.Option
+	readers := []*store.DB{db}
 	if cfg.DatabaseReadURL != "" {
 		read, err := store.Open(ctx, store.Options{
 			URL:              cfg.DatabaseReadURL,
@@ -61,6 +63,7 @@ func serve(ctx context.Context, e env, args []string) error {
 			log.Warn("DATABASE_READ_URL is not a standby (pg_is_in_recovery is false); anonymous reads go there anyway", "in_recovery", standby)
 		}
 		opts = append(opts, api.ReadFrom(read))
+		readers = append(readers, read)
 	}
 	srv, err := api.New(db, cfg, log, opts...)
 	if err != nil {
@@ -82,6 +85,7 @@ func serve(ctx context.Context, e env, args []string) error {
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(ln) }()
+	go warmExtents(ctx, log, readers)
 	// Metrics on an address of their own (loopback by default), so they
 	// are not served to the public with the API.
 	var ms *http.Server
@@ -128,4 +132,19 @@ func displayHost(a net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// warmExtents computes the collections' extents once at start, for
+// anonymous readers and token holders, so that the first map or GIS client
+// does not wait for them (at 1 M events they read every event stored as an
+// area; store.EventExtents keeps them until the next write).
+func warmExtents(ctx context.Context, log *slog.Logger, dbs []*store.DB) {
+	for _, db := range dbs {
+		for _, restricted := range []bool{false, true} {
+			if _, _, err := db.EventExtents(ctx, store.EventFilter{IncludeRestricted: restricted}); err != nil {
+				log.Warn("could not compute the collections' extents ahead of the first request", "err", err)
+				return
+			}
+		}
+	}
 }
