@@ -122,7 +122,7 @@ func Run(ctx context.Context, o Options) (string, error) {
 		defer off.stop()
 		run := &sizeRun{db: db, scene: sc}
 		for _, limit := range o.ItemLimits {
-			o.logf("%s items: densest box, limit %d: eventmap (default and count off), column-only and baseline SQL (pgbench), %d clients, %s each, alternating", label, limit, o.Clients, o.Duration)
+			o.logf("%s items: densest box, limit %d: eventmap (default, default with a moving box, count off), column-only and baseline SQL (pgbench), %d clients, %s each, alternating", label, limit, o.Clients, o.Duration)
 			it, err := measureItems(ctx, &o, db.url, sc, def, off, limit)
 			if err != nil {
 				return "", fmt.Errorf("%s items, limit %d: %w", label, limit, err)

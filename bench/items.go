@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"eventmap/store"
@@ -15,12 +17,22 @@ import (
 // against the simplest statement that returns what they asked for: the
 // table's columns as a FeatureCollection (store.ColumnItemsSQL), run by
 // pgbench. Besides them: the same FeatureCollection with eventmap's
-// properties built per row (store.BaselineItemsSQL), and eventmap with
-// counting off (EVENTMAP_COUNT_LIMIT=0), which prices numberMatched.
+// properties built per row (store.BaselineItemsSQL), eventmap with
+// counting off (EVENTMAP_COUNT_LIMIT=0), which prices numberMatched, and
+// eventmap with the box moved a little every request: eventmap keeps a
+// count per filter and version of the data, so the same box asked again
+// is counted once, and the moved box shows what a count costs every time.
 
-// itemSides are the four sides of an items comparison, in the order they
+// itemSides are the five sides of an items comparison, in the order they
 // take turns.
-var itemSides = []string{"eventmap", "eventmap-nocount", "columns", "baseline"}
+var itemSides = []string{"eventmap", "eventmap-moving", "eventmap-nocount", "columns", "baseline"}
+
+// movedBox is b moved by up to a hundredth of its size in each direction,
+// a different box (and count) every call.
+func movedBox(b box, r *rand.Rand) box {
+	dx, dy := (b[2]-b[0])/100*(2*r.Float64()-1), (b[3]-b[1])/100*(2*r.Float64()-1)
+	return box{b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy}
+}
 
 // itemsRun is one page size in one database.
 type itemsRun struct {
@@ -106,6 +118,17 @@ func measureItems(ctx context.Context, o *Options, dbURL string, sc scene, srv, 
 	runs := map[string]func(time.Duration) (*loadStats, error){
 		"eventmap": func(d time.Duration) (*loadStats, error) {
 			return closedLoop(ctx, o.Clients, d, false, u(srv.base))
+		},
+		"eventmap-moving": func(d time.Duration) (*loadStats, error) {
+			var mu sync.Mutex
+			rnd := rand.New(rand.NewPCG(o.Seed, 2))
+			return closedLoop(ctx, o.Clients, d, false, func() string {
+				mu.Lock()
+				b := movedBox(sc.dense, rnd)
+				mu.Unlock()
+				// Six decimals: param's four would repeat boxes.
+				return fmt.Sprintf("%s/collections/events/items?bbox=%.6f,%.6f,%.6f,%.6f&limit=%d", srv.base, b[0], b[1], b[2], b[3], limit)
+			})
 		},
 		"eventmap-nocount": func(d time.Duration) (*loadStats, error) {
 			return closedLoop(ctx, o.Clients, d, false, u(nocount.base))
