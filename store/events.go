@@ -519,21 +519,22 @@ func (db *DB) EventExtents(ctx context.Context, f EventFilter) (all, areas Exten
 	// The whole world's box lets the partial GiST index of the events
 	// that are not points find them all.
 	world := `e.geom && ST_MakeEnvelope(-180, -90, 180, 90, 4326)`
+	shapes := `SELECT ST_Extent(e.geom) AS b, ST_Extent(e.geom) FILTER (WHERE ` + areaCondition + `) AS ab
+		FROM events e WHERE ` + q.whereSQL() + ` AND GeometryType(e.geom) <> 'POINT' AND ` + world
+	box := `least((SELECT min(west) ` + cells + `), (SELECT ST_XMin(b) FROM shapes)),
+		least((SELECT min(south) ` + cells + `), (SELECT ST_YMin(b) FROM shapes)),
+		greatest((SELECT max(east) ` + cells + `), (SELECT ST_XMax(b) FROM shapes)),
+		greatest((SELECT max(north) ` + cells + `), (SELECT ST_YMax(b) FROM shapes))`
+	ends := `(SELECT min(e.occurred_at) FROM events e WHERE ` + q.whereSQL() + `),
+		(SELECT max(e.occurred_at) FROM events e WHERE ` + q.whereSQL() + `)`
+	areaEnds := `(SELECT min(e.occurred_at) FROM events e WHERE ` + q.whereSQL() + ` AND ` + areaCondition + `),
+		(SELECT max(e.occurred_at) FROM events e WHERE ` + q.whereSQL() + ` AND ` + areaCondition + `)`
 	var b [2][4]sql.NullFloat64
 	var t [2][2]sql.NullTime
-	err = tx.QueryRowContext(ctx, `
-		WITH shapes AS (SELECT ST_Extent(e.geom) AS b, ST_Extent(e.geom) FILTER (WHERE `+areaCondition+`) AS ab
-			FROM events e WHERE `+q.whereSQL()+` AND GeometryType(e.geom) <> 'POINT' AND `+world+`)
-		SELECT least((SELECT min(west) `+cells+`), (SELECT ST_XMin(b) FROM shapes)),
-		       least((SELECT min(south) `+cells+`), (SELECT ST_YMin(b) FROM shapes)),
-		       greatest((SELECT max(east) `+cells+`), (SELECT ST_XMax(b) FROM shapes)),
-		       greatest((SELECT max(north) `+cells+`), (SELECT ST_YMax(b) FROM shapes)),
-		       (SELECT min(e.occurred_at) FROM events e WHERE `+q.whereSQL()+`),
-		       (SELECT max(e.occurred_at) FROM events e WHERE `+q.whereSQL()+`),
-		       (SELECT ST_XMin(ab) FROM shapes), (SELECT ST_YMin(ab) FROM shapes),
-		       (SELECT ST_XMax(ab) FROM shapes), (SELECT ST_YMax(ab) FROM shapes),
-		       (SELECT min(e.occurred_at) FROM events e WHERE `+q.whereSQL()+` AND `+areaCondition+`),
-		       (SELECT max(e.occurred_at) FROM events e WHERE `+q.whereSQL()+` AND `+areaCondition+`)`,
+	err = tx.QueryRowContext(ctx, `WITH shapes AS (`+shapes+`)
+		SELECT `+box+`, `+ends+`,
+			(SELECT ST_XMin(ab) FROM shapes), (SELECT ST_YMin(ab) FROM shapes),
+			(SELECT ST_XMax(ab) FROM shapes), (SELECT ST_YMax(ab) FROM shapes), `+areaEnds,
 		q.args...).Scan(&b[0][0], &b[0][1], &b[0][2], &b[0][3], &t[0][0], &t[0][1], &b[1][0], &b[1][1], &b[1][2], &b[1][3], &t[1][0], &t[1][1])
 	if err != nil {
 		return Extent{}, Extent{}, wrapErr(err, "compute extents")
