@@ -67,7 +67,17 @@ func (s *Server) expensiveKind(c echo.Context) string {
 			return k
 		}
 		var f store.EventFilter
-		if err := parseFilterParams(q, &f); err == nil && store.SummaryScans(f) {
+		if err := parseFilterParams(q, &f); err != nil {
+			return ""
+		}
+		summary, interval := "histogram", "month"
+		if route == "/collections/events/clusters" {
+			summary = "clusters"
+		} else if q.Has("interval") {
+			interval = q.Get("interval")
+		}
+		zoom, _ := strconv.Atoi(q.Get("zoom")) // checked by the handler
+		if store.SummaryScans(summary, f, zoom, interval) {
 			return "scan"
 		}
 	}

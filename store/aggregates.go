@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"eventmap"
+	"eventmap/geo"
 )
 
 // Map aggregates (migrations/00010_map_aggregates.sql): triggers on events
@@ -33,10 +34,14 @@ import (
 // in a whole cell, or by the edge read.
 //
 // What they answer: the whole collection, a bbox, type, status,
-// visibility, and a datetime range whose ends fall on UTC month starts
-// (event_cell_months), or, without a bbox, on UTC midnights (event_days).
-// Anything else (q, actor, country, region, filter, as_of, updated_since, a
-// datetime range that cuts a month with a bbox) is read from events.
+// visibility, and a datetime range that holds at least one whole UTC month
+// (event_cell_months), or, without a bbox, one whole UTC day (event_days).
+// A range that cuts a period at an end is split (see splitRange): its
+// whole periods come from the aggregates, and the events of the cut
+// periods at its ends, at most one period's worth at each, are read from
+// events through the occurred_at index (see endRows). Anything else (q,
+// actor, country, region, filter, as_of, updated_since, a range that holds
+// no whole month with a bbox, or no whole day without) is read from events.
 
 // aggregateMaxZoom is the deepest level of the aggregates, as the
 // migration fills them: a cell of level 14 is about 600 m a side. Only
@@ -95,27 +100,45 @@ func (t aggregateTable) withPeriods() aggregateTable {
 // keeps the aggregates from answering it. Tables that hold periods are
 // preferred only when f has a time range, tables per type and status only
 // when f filters on them; callers that need periods (the histogram) ask
-// withPeriods.
+// withPeriods, callers that need place (clusters) ask placed.
+//
+// A range on month starts reads the monthly tables; without a bbox, any
+// other range with a whole UTC day in it reads event_days (a day cut at an
+// end is read from events: fewer events than a month cut there); with a
+// bbox, a range with a whole UTC month in it reads the monthly tables,
+// the months cut at its ends from events.
 func (f EventFilter) aggregateSource() (aggregateTable, string) {
 	if blocker := f.aggregateBlocker(); blocker != "" {
 		return 0, blocker
 	}
-	kinds := len(f.Types) > 0 || len(f.Statuses) > 0
-	var t aggregateTable
-	switch {
-	case f.Interval.Start.IsZero() && f.Interval.End.IsZero():
-		t = aggregateCells
-	case monthAligned(f.Interval.Start) && monthAligned(f.Interval.End):
-		t = aggregateMonths
-	case f.BBox == nil && dayAligned(f.Interval.Start) && dayAligned(f.Interval.End):
-		return aggregateDays, ""
-	default:
-		return 0, "datetime"
+	if f.BBox == nil && !f.aligned(aggregateMonths) {
+		if _, ok := splitRange(f.Interval, aggregateDays); ok {
+			return aggregateDays, ""
+		}
 	}
-	if !kinds {
-		t++ // the totals of the same
+	return f.placed()
+}
+
+// placed is the table with place that answers f's time range: the monthly
+// tables, whole months and the cut ends, or the all-time tables; or
+// "datetime" when the range holds no whole month. f must have no blocker.
+func (f EventFilter) placed() (aggregateTable, string) {
+	if f.Interval.Start.IsZero() && f.Interval.End.IsZero() {
+		return f.kinds(aggregateCells), ""
 	}
-	return t, ""
+	if _, ok := splitRange(f.Interval, aggregateMonths); ok {
+		return f.kinds(aggregateMonths), ""
+	}
+	return 0, "datetime"
+}
+
+// kinds is t (event_cells or event_cell_months) when f filters on type or
+// status, else the totals of the same.
+func (f EventFilter) kinds(t aggregateTable) aggregateTable {
+	if len(f.Types) > 0 || len(f.Statuses) > 0 {
+		return t
+	}
+	return t + 1 // the totals of the same
 }
 
 // aggregateBlocker names the first parameter of f that the aggregates have
@@ -145,22 +168,73 @@ func (f EventFilter) aggregateBlocker() string {
 	return ""
 }
 
-// monthAligned: open, or the first instant of a UTC month.
-func monthAligned(t time.Time) bool {
-	if t.IsZero() {
-		return true
+// periodFloor is the start of t's period (UTC month or day) that holds v.
+func periodFloor(v time.Time, t aggregateTable) time.Time {
+	v = v.UTC()
+	if t == aggregateDays {
+		return time.Date(v.Year(), v.Month(), v.Day(), 0, 0, 0, 0, time.UTC)
 	}
-	t = t.UTC()
-	return t.Day() == 1 && t.Equal(t.Truncate(24*time.Hour))
+	return time.Date(v.Year(), v.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
 
-// dayAligned: open, or a UTC midnight.
-func dayAligned(t time.Time) bool {
-	return t.IsZero() || t.UTC().Equal(t.UTC().Truncate(24*time.Hour))
+// periodCeil is the first start of t's period at or after v.
+func periodCeil(v time.Time, t aggregateTable) time.Time {
+	p := periodFloor(v, t)
+	switch {
+	case p.Equal(v):
+		return p
+	case t == aggregateDays:
+		return p.AddDate(0, 0, 1)
+	}
+	return p.AddDate(0, 1, 0)
+}
+
+// rangeSplit is a time range cut at the periods of an aggregate table:
+// whole is the part of whole periods, which the table answers; ends are
+// the cut pieces at either end (none, one or two), read from events.
+// Together they are the range, each instant in one of them.
+type rangeSplit struct {
+	whole geo.Interval
+	ends  []geo.Interval
+}
+
+// splitRange splits iv at the periods of t (UTC months, or days for
+// event_days). ok is false when iv holds no whole period: then the
+// aggregates have nothing to add, and the range is at most two periods of
+// events. Tables without periods answer only the open range, whole.
+func splitRange(iv geo.Interval, t aggregateTable) (s rangeSplit, ok bool) {
+	if !t.monthly() && t != aggregateDays {
+		return rangeSplit{whole: iv}, iv.Start.IsZero() && iv.End.IsZero()
+	}
+	s.whole = iv
+	if !iv.Start.IsZero() {
+		s.whole.Start = periodCeil(iv.Start, t)
+	}
+	if !iv.End.IsZero() {
+		s.whole.End = periodFloor(iv.End, t)
+	}
+	if !s.whole.Start.IsZero() && !s.whole.End.IsZero() && !s.whole.Start.Before(s.whole.End) {
+		return rangeSplit{}, false
+	}
+	if !iv.Start.Equal(s.whole.Start) {
+		s.ends = append(s.ends, geo.Interval{Start: iv.Start, End: s.whole.Start})
+	}
+	if !iv.End.Equal(s.whole.End) {
+		s.ends = append(s.ends, geo.Interval{Start: s.whole.End, End: iv.End})
+	}
+	return s, true
+}
+
+// aligned says whether t answers f's range without reading ends from
+// events.
+func (f EventFilter) aligned(t aggregateTable) bool {
+	s, ok := splitRange(f.Interval, t)
+	return ok && len(s.ends) == 0
 }
 
 // aggregateDims is the condition on an aggregate row, aliased c, of the
-// dimensions f filters on: visibility, type, status and the time range.
+// dimensions f filters on: visibility, type, status and the time range,
+// which must fall on t's periods (see splitRange).
 func (f EventFilter) aggregateDims(q *query, t aggregateTable) string {
 	var conds []string
 	if !f.IncludeRestricted {
@@ -371,9 +445,32 @@ type aggregateGroup struct {
 //
 // whose sums over any group are the group's aggregates. f must be
 // answerable from table t (see aggregateSource). The WHERE conditions of
-// the edge read come from f.apply, so the edge selects exactly what every
-// other read of f selects.
+// the edge and end reads come from f.apply, so they select exactly what
+// every other read of f selects.
+//
+// A time range that cuts t's periods is split (see splitRange): the
+// aggregates and the edges read its whole periods, and endRows the events
+// of each cut end, so each event is counted in one of them.
 func aggregateRows(q *query, f EventFilter, t aggregateTable, group aggregateGroup) string {
+	split, _ := splitRange(f.Interval, t)
+	whole := f
+	whole.Interval = split.whole
+	var unit string
+	if group.period != "" {
+		unit = q.arg(group.period)
+	}
+	pieces := []string{wholeRows(q, whole, t, group, unit)}
+	for _, iv := range split.ends {
+		end := f
+		end.Interval = iv
+		pieces = append(pieces, endRows(q, end, group, unit))
+	}
+	return joinUnion(pieces)
+}
+
+// wholeRows is aggregateRows for a time range on t's periods; unit is the
+// bound date_trunc unit of group.period.
+func wholeRows(q *query, f EventFilter, t aggregateTable, group aggregateGroup, unit string) string {
 	table := t.tableName()
 	// The dimension conditions are bound once, when a first read of the
 	// aggregates needs them: a box too small for any whole cell has none,
@@ -390,9 +487,8 @@ func aggregateRows(q *query, f EventFilter, t aggregateTable, group aggregateGro
 	if t == aggregateDays {
 		measures = "c.n, 0::bigint, 0::bigint, NULL::float8, NULL::float8, NULL::float8, NULL::float8, 0::bigint, 0::bigint"
 	}
-	var unit, period string
+	var period string
 	if group.period != "" {
-		unit = q.arg(group.period)
 		period = "date_trunc(" + unit + ", c.month::timestamp) AS period, "
 		if t == aggregateDays {
 			period = "date_trunc(" + unit + ", c.day::timestamp) AS period, "
@@ -483,6 +579,29 @@ func edgeRows(q *query, f EventFilter, covers []boxCover, group aggregateGroup, 
 				q.arg(s.Max[0])+", "+q.arg(s.Max[1])+", 4326)")
 		}
 	}
+	outside := "TRUE"
+	if len(notInside) > 0 {
+		outside = "NOT (" + joinOr(notInside) + ")"
+	}
+	return eventRows(q, where, "("+joinOr(strips)+")", outside, group, unit)
+}
+
+// endRows reads, event by event, what f selects: the events of a cut end
+// of a time range (see aggregateRows), at most one period of them, found
+// through the occurred_at index (or the spatial one, for a small box).
+func endRows(q *query, f EventFilter, group aggregateGroup, unit string) string {
+	fq := query{args: q.args}
+	f.apply(&fq)
+	where := fq.whereSQL()
+	q.args = fq.args
+	return eventRows(q, where, "TRUE", "TRUE", group, unit)
+}
+
+// eventRows is the statement of edgeRows and endRows: the events that
+// meet where and near (conditions on events e), and then outside (a
+// condition on their point p), one row each in aggregateRows' column
+// layout.
+func eventRows(q *query, where, near, outside string, group aggregateGroup, unit string) string {
 	var key string
 	switch {
 	case group.zoom >= 0:
@@ -491,17 +610,13 @@ func edgeRows(q *query, f EventFilter, covers []boxCover, group aggregateGroup, 
 	case group.period != "":
 		key = "date_trunc(" + unit + ", p.occurred_at AT TIME ZONE 'UTC') AS period, "
 	}
-	outside := "TRUE"
-	if len(notInside) > 0 {
-		outside = "NOT (" + joinOr(notInside) + ")"
-	}
 	// OFFSET 0 keeps ST_PointOnSurface to once per event.
 	return `SELECT ` + key + `1::bigint, event_map_fixed(p.x), event_map_fixed(p.y), p.x, p.y, p.x, p.y,
 			event_id_hi(p.id), event_id_lo(p.id)
 		FROM (SELECT e.id, e.occurred_at, ST_X(e.pt) AS x, ST_Y(e.pt) AS y,
 				event_map_u(ST_X(e.pt)) AS u, event_map_v(ST_Y(e.pt)) AS v
 			FROM (SELECT e.id, e.occurred_at, ST_PointOnSurface(e.geom) AS pt
-				FROM events e WHERE ` + where + ` AND (` + joinOr(strips) + `) OFFSET 0) e) p
+				FROM events e WHERE ` + where + ` AND ` + near + ` OFFSET 0) e) p
 		WHERE ` + outside
 }
 
@@ -515,9 +630,10 @@ func joinOr(conds []string) string {
 
 // countFromAggregates returns the exact number of events f selects when
 // the aggregates can answer f (see aggregateSource): the whole collection,
-// type, status and visibility, a datetime range on UTC month starts, or
-// without a bbox on UTC midnights; a bbox adds up its whole cells and
-// counts the events along its edges through the spatial indexes. ok is
+// type, status and visibility, a datetime range holding a whole UTC month,
+// or without a bbox a whole UTC day (the cut ends counted from events); a
+// bbox adds up its whole cells and counts the events along its edges
+// through the spatial indexes. ok is
 // false, and nothing is read, when they cannot; the caller counts events.
 // The count is of the snapshot qr reads in, so a page and its count read
 // in one transaction agree.
@@ -642,7 +758,7 @@ func (g *rawSummary) tooMany() error {
 		"(zoom in), a shorter datetime, or type or status"
 	switch g.blocker {
 	case "datetime":
-		rule += "; or give datetime in whole UTC months (2025-01-01/2025-03-31), which the counts answer"
+		rule += "; or give a datetime range that holds a whole UTC month (2025-01-20/2025-03-10 holds February), which the counts answer"
 	case "interval":
 		rule += "; or count by month or year, which the counts answer for a bbox"
 	case "zoom":

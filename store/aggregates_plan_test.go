@@ -18,8 +18,9 @@ import (
 // around ten towns with fresh statistics, that clusters, histograms and
 // counts the aggregates can answer never scan the events table: events
 // are read only through the spatial index along the edges of a box (a
-// few hundred at most here) and by primary key for the cells of one
-// event.
+// few hundred at most here), through the occurred_at index for the cut
+// ends of a time range (at most a month of events at each, about 700
+// here) and by primary key for the cells of one event.
 func TestSummaryPlansReadTheAggregates(t *testing.T) {
 	t.Parallel()
 	url := testdb.New(t)
@@ -56,6 +57,8 @@ func TestSummaryPlansReadTheAggregates(t *testing.T) {
 	}
 	months := geo.Interval{Start: time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2023, 7, 1, 0, 0, 0, 0, time.UTC)}
 	days := geo.Interval{Start: time.Date(2022, 1, 5, 0, 0, 0, 0, time.UTC), End: time.Date(2022, 2, 17, 0, 0, 0, 0, time.UTC)}
+	// The map's time slider in weeks: months cut at both ends.
+	cut := geo.Interval{Start: time.Date(2022, 1, 17, 0, 0, 0, 0, time.UTC), End: time.Date(2023, 6, 13, 9, 30, 0, 0, time.UTC)}
 	country := box("35,32,43,37") // every town
 	town := box("36.69,33.29,36.82,33.42")
 	for _, c := range []struct {
@@ -79,13 +82,20 @@ func TestSummaryPlansReadTheAggregates(t *testing.T) {
 		{"count of a town", "count", store.EventFilter{BBox: town}, 0, ""},
 		{"count of a type in some months", "count", store.EventFilter{BBox: country, Types: []string{"raid"}, Interval: months}, 0, ""},
 		{"count of some days", "count", store.EventFilter{Interval: days, IncludeRestricted: true}, 0, ""},
+		{"clusters of a range cutting months", "clusters", store.EventFilter{BBox: country, Interval: cut}, 6, ""},
+		{"clusters of a range cutting months, of a type and status", "clusters", store.EventFilter{BBox: town, Interval: cut, Types: []string{"raid", "clash"}, Statuses: []string{"confirmed"}}, 12, ""},
+		{"histogram of a range cutting months", "histogram", store.EventFilter{BBox: country, Interval: cut, Types: []string{"raid"}}, 0, "month"},
+		{"histogram per week of a range cutting days", "histogram", store.EventFilter{Interval: cut}, 0, "week"},
+		{"count of a range cutting months", "count", store.EventFilter{BBox: town, Interval: cut}, 0, ""},
+		{"count of a range cutting days", "count", store.EventFilter{Interval: cut, Types: []string{"raid"}}, 0, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			plan, err := db.ExplainSummary(ctx, c.summary, c.f, c.zoom, c.interval)
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkSummaryPlan(t, plan, c.f.BBox != nil)
+			cutEnds := !c.f.Interval.Start.IsZero() && c.f.Interval.Start.Day() != 1
+			checkSummaryPlan(t, plan, c.f.BBox != nil, cutEnds)
 		})
 	}
 }
@@ -93,9 +103,10 @@ func TestSummaryPlansReadTheAggregates(t *testing.T) {
 var planNode = regexp.MustCompile(`(?m)^\s*(?:->\s+)?(.*? on events\b.*?)\s+\(cost=.*?\(actual time=[^ ]+ rows=(\d+) loops=(\d+)\)`)
 
 // checkSummaryPlan fails a plan that reads events any other way than by
-// the spatial index (and only with a box) or by primary key, or that reads
-// more than a few hundred of them.
-func checkSummaryPlan(t *testing.T, plan string, bbox bool) {
+// the spatial index (and only with a box), by the occurred_at index (and
+// only for the cut ends of a time range) or by primary key, or that reads
+// more than a few hundred of them (and a month of events at each cut end).
+func checkSummaryPlan(t *testing.T, plan string, bbox, cutEnds bool) {
 	t.Helper()
 	if strings.Contains(plan, "Seq Scan on events") {
 		t.Fatalf("sequential scan of events:\n%s", plan)
@@ -110,13 +121,18 @@ func checkSummaryPlan(t *testing.T, plan string, bbox bool) {
 			if rows > 1 {
 				t.Errorf("a primary key lookup returned %d rows: %s", rows, node)
 			}
-		case strings.HasPrefix(node, "Bitmap Heap Scan") && bbox:
+		case strings.HasPrefix(node, "Bitmap Heap Scan") && (bbox || cutEnds),
+			strings.HasPrefix(node, "Index Scan using events_occurred_at_idx") && cutEnds:
 			read += rows * loops
 		default:
 			t.Errorf("events read by %q:\n%s", node, plan)
 		}
 	}
-	if read > 600 {
+	limit := 600
+	if cutEnds {
+		limit += 2 * 700
+	}
+	if read > limit {
 		t.Errorf("the edges of the box read %d events; the aggregates should answer most:\n%s", read, plan)
 	}
 }

@@ -90,11 +90,10 @@ func (db *DB) ClusterEvents(ctx context.Context, f EventFilter, zoom int) (cells
 // zoom, or the parameter that keeps the aggregates from answering.
 func clustersSource(f EventFilter, zoom int) (aggregateTable, string) {
 	t, blocker := f.aggregateSource()
-	switch {
-	case blocker != "":
-	case t == aggregateDays:
-		blocker = "datetime" // event_days has no place
-	default:
+	if blocker == "" && t == aggregateDays {
+		t, blocker = f.placed() // event_days has no place
+	}
+	if blocker == "" {
 		if _, ok := aggregateLevel(zoom); !ok {
 			blocker = "zoom"
 		}

@@ -20,10 +20,12 @@ type Bucket struct {
 // HistogramIntervals) of their occurred_at, in UTC. Empty periods are
 // left out; buckets come oldest first.
 //
-// Months and years come from the per-month map aggregates (with or
-// without a bbox, and a datetime range of whole UTC months); days and
-// weeks from the per-day counts when there is no bbox (and the range is of
-// whole UTC days). Anything else is counted event by event, and refused
+// Months and years come from the per-month map aggregates (with a bbox,
+// when the datetime range holds a whole UTC month), or from the per-day
+// counts (without a bbox, when it holds a whole UTC day); days and weeks
+// from the per-day counts when there is no bbox. The cut periods at the
+// range's ends are counted from the events (see aggregateRows). Anything
+// else is counted event by event, and refused
 // with an EINVALID error naming the parameter responsible when more than
 // rawSummaryLimit events would be read.
 func (db *DB) EventHistogram(ctx context.Context, f EventFilter, interval string) ([]Bucket, error) {

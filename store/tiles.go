@@ -65,7 +65,9 @@ func (db *DB) EventTile(ctx context.Context, f EventFilter, z, x, y int) (Tile, 
 		t, blocker := f.aggregateSource()
 		switch {
 		case blocker != "":
-		case t == aggregateDays:
+		case t == aggregateDays || !f.aligned(t):
+			// No place, or a range with cut ends, which
+			// crowdedTileFromAggregates does not read.
 			blocker = "datetime"
 		case f.BBox != nil:
 			blocker = "bbox" // the tile is the box
