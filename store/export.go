@@ -73,7 +73,8 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, o ExportOptions, 
 	defer tx.Rollback()
 	// Each batch is a small plan; compiling it would cost more than
 	// running it.
-	if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+	// A batch (a few MB of Features or CSV lines) must not spill to disk.
+	if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off; SET LOCAL work_mem = '32MB'`); err != nil {
 		return wrapErr(err, "begin export")
 	}
 	if f.Region != "" {
@@ -121,19 +122,20 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, o ExportOptions, 
 			q.and(`(e.occurred_at, e.id) < (` + q.arg(afterAt) + `, ` + q.arg(afterID) + `::uuid)`)
 		}
 		batch := `SELECT * FROM ` + f.from(&q) + ` WHERE ` + q.whereSQL() + `
-			ORDER BY e.occurred_at DESC, e.id DESC LIMIT ` + strconv.Itoa(size)
+			ORDER BY e.occurred_at DESC, e.id DESC LIMIT ` + q.arg(size)
 		var stmt string
 		if csv != nil {
-			stmt = csv.batch(&q, batch)
+			stmt = csv.batchSQL(&q, batch)
 		} else {
-			// The batch keeps only what the Features need; the rows are
-			// joined in the batch's order.
-			stmt = `WITH b AS MATERIALIZED (
-				SELECT e.occurred_at, e.id, ` + f.feature(geometryCRS84) + `::text AS feature
-				FROM (` + batch + `) e)
-			SELECT count(*), min(b.occurred_at), (SELECT id FROM b ORDER BY occurred_at, id LIMIT 1),
-				string_agg(b.feature, ` + q.arg(o.Sep) + ` ORDER BY b.occurred_at DESC, b.id DESC), NULL::text
-			FROM b`
+			// The rows are joined in the batch's order, as they come
+			// from the ordered subquery (PostgreSQL feeds an aggregate
+			// without ORDER BY in its input's order; an ORDER BY would
+			// sort megabytes of Features again). The last row's key is
+			// the smallest one.
+			stmt = `SELECT count(*), min(e.occurred_at), (array_agg(e.id ORDER BY e.occurred_at, e.id))[1],
+				string_agg(e.feature, ` + q.arg(o.Sep) + `), NULL::text
+			FROM (SELECT e.occurred_at, e.id, ` + f.feature(geometryCRS84) + `::text AS feature
+				FROM (` + batch + `) e) e`
 		}
 		rows, err := tx.QueryContext(ctx, stmt, q.args...)
 		if err != nil {

@@ -79,17 +79,19 @@ func offsetShaped(tz string) bool {
 	return len(tz) == 6 && (tz[0] == '+' || tz[0] == '-') && tz[3] == ':'
 }
 
-// batch is the statement that turns the rows of batch (a SELECT of
+// batchSQL is the statement that turns the rows of batch (a SELECT of
 // events e, in export order, binding its arguments in q) into one chunk:
 // count, the last row's occurred_at and id, the lines, and the holes as
 // a JSON array of [byte offset, Feature].
-func (c *csvSQL) batch(q *query, batch string) string {
+func (c *csvSQL) batchSQL(q *query, batch string) string {
 	l := q.arg(string(c.lookups)) + `::jsonb`
 	zones := q.arg(string(c.zones)) + `::jsonb`
 	return `WITH b AS MATERIALIZED (
-		SELECT e.*, row_number() OVER (ORDER BY e.occurred_at DESC, e.id DESC) AS ord,
-			GeometryType(e.geom) = 'POINT' AND ST_NDims(e.geom) = 2 AS pt
-		FROM (` + batch + `) e),
+		SELECT e.id, e.geom, ` + propertyColumns() + `, x.pt,
+			row_number() OVER (ORDER BY e.occurred_at DESC, e.id DESC) AS ord,
+			CASE WHEN NOT x.pt THEN (` + servedFeatureSQL(geometryCRS84) + `)::json END AS feature
+		FROM (` + batch + `) e
+		CROSS JOIN LATERAL (SELECT GeometryType(e.geom) = 'POINT' AND ST_NDims(e.geom) = 2 AS pt) x),
 	ac AS (
 		SELECT x.event_id,
 			string_agg(x.name || ' (' || x.role || ')', '; ' ORDER BY x.position, x.name) AS actors,
@@ -115,7 +117,7 @@ func (c *csvSQL) batch(q *query, batch string) string {
 	l AS (
 		SELECT e.ord, e.pt,
 			CASE WHEN e.pt THEN ` + csvLineSQL() + ` ELSE '' END AS line,
-			CASE WHEN NOT e.pt THEN (` + servedFeatureSQL(geometryCRS84) + `)::json END AS feature
+			e.feature
 		FROM b e
 		LEFT JOIN ac ON ac.event_id = e.id
 		LEFT JOIN so ON so.event_id = e.id
@@ -152,6 +154,17 @@ func (c *csvSQL) batch(q *query, batch string) string {
 		(SELECT json_agg(json_build_array(z.off, z.feature) ORDER BY z.ord) FILTER (WHERE NOT z.pt)
 			FROM (SELECT l.ord, l.pt, l.feature, sum(octet_length(l.line)) OVER (ORDER BY l.ord) - octet_length(l.line) AS off FROM l) z)
 	FROM b`
+}
+
+// propertyColumns lists the events columns of every property, over e.
+func propertyColumns() string {
+	var cols []string
+	for _, p := range eventmap.Properties {
+		if p.Column != "" {
+			cols = append(cols, "e."+p.Column)
+		}
+	}
+	return strings.Join(cols, ", ")
 }
 
 // csvTimeSQL writes the timestamp (without zone) x as Go's RFC 3339 with
