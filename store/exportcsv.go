@@ -15,9 +15,12 @@ import (
 // writes its row in Go, which at a million events cost ten times the
 // reading of them. The export writes the same rows in SQL instead, from
 // the events table's columns (one expression per property, made from
-// eventmap.Properties by kind, plus ACLED's derived columns) and the
-// link tables aggregated once per batch, so PostgreSQL hands Go whole
-// batches of finished lines.
+// eventmap.Properties by kind, plus ACLED's derived columns), so
+// PostgreSQL hands Go whole batches of finished lines. Actors and
+// sources, kept in link tables, are read from the row's stored Feature
+// (served.go), which holds them in their order: probing the link tables
+// for each event of a batch read their pages at random, ten times the
+// cost of the rest of the row.
 //
 // The rows must stay byte-identical to exchange's (TestCSVExportMatchesGo
 // compares them). Where SQL cannot promise that, the row is left as a
@@ -89,38 +92,39 @@ func (c *csvSQL) batchSQL(q *query, batch string) string {
 	return `WITH b AS MATERIALIZED (
 		SELECT e.id, e.geom, ` + propertyColumns() + `, x.pt,
 			row_number() OVER (ORDER BY e.occurred_at DESC, e.id DESC) AS ord,
+			CASE WHEN x.pt THEN (` + servedFeatureSQL(geometryCRS84) + `)::jsonb->'properties' END AS props,
 			CASE WHEN NOT x.pt THEN (` + servedFeatureSQL(geometryCRS84) + `)::json END AS feature
 		FROM (` + batch + `) e
 		CROSS JOIN LATERAL (SELECT GeometryType(e.geom) = 'POINT' AND ST_NDims(e.geom) = 2 AS pt) x),
 	ac AS (
-		SELECT x.event_id,
-			string_agg(x.name || ' (' || x.role || ')', '; ' ORDER BY x.position, x.name) AS actors,
+		SELECT x.id,
+			string_agg(x.name || ' (' || x.role || ')', '; ' ORDER BY x.n) AS actors,
 			string_agg(x.name, '') FILTER (WHERE x.grp = 1 AND x.k = 1) AS actor1,
-			string_agg(x.name, '; ' ORDER BY x.position, x.name) FILTER (WHERE (x.grp = 1 AND x.k > 1) OR x.role = 'partner') AS assoc1,
+			string_agg(x.name, '; ' ORDER BY x.n) FILTER (WHERE (x.grp = 1 AND x.k > 1) OR x.role = 'partner') AS assoc1,
 			string_agg(x.name, '') FILTER (WHERE x.grp = 2 AND x.k = 1) AS actor2,
-			string_agg(x.name, '; ' ORDER BY x.position, x.name) FILTER (WHERE x.grp = 2 AND x.k > 1) AS assoc2
-		FROM (SELECT ea.event_id, a.name, ea.role, ea.position, r.grp,
-				row_number() OVER (PARTITION BY ea.event_id, r.grp ORDER BY ea.position, a.name) AS k
-			FROM event_actors ea JOIN actors a ON a.id = ea.actor_id
-			CROSS JOIN LATERAL (SELECT CASE WHEN ea.role = 'perpetrator' THEN 1 WHEN ea.role IN ('target', 'victim') THEN 2 ELSE 3 END AS grp) r
-			WHERE ea.event_id IN (SELECT id FROM b WHERE pt)) x
-		GROUP BY x.event_id),
+			string_agg(x.name, '; ' ORDER BY x.n) FILTER (WHERE x.grp = 2 AND x.k > 1) AS assoc2
+		FROM (SELECT b.id, a.x->>'name' AS name, a.x->>'role' AS role, a.n, r.grp,
+				row_number() OVER (PARTITION BY b.id, r.grp ORDER BY a.n) AS k
+			FROM b CROSS JOIN LATERAL jsonb_array_elements(b.props->'actors') WITH ORDINALITY a(x, n)
+			CROSS JOIN LATERAL (SELECT CASE WHEN a.x->>'role' = 'perpetrator' THEN 1 WHEN a.x->>'role' IN ('target', 'victim') THEN 2 ELSE 3 END AS grp) r
+			WHERE b.pt) x
+		GROUP BY x.id),
 	so AS (
-		SELECT y.event_id,
-			string_agg(y.url, '; ' ORDER BY y.position, y.url) AS urls,
-			string_agg(y.publisher, '; ' ORDER BY y.position, y.url) FILTER (WHERE y.publisher <> '' AND y.k = 1) AS publishers
-		FROM (SELECT es.event_id, s.url, s.publisher, es.position,
-				row_number() OVER (PARTITION BY es.event_id, s.publisher ORDER BY es.position, s.url) AS k
-			FROM event_sources es JOIN sources s ON s.id = es.source_id
-			WHERE es.event_id IN (SELECT id FROM b WHERE pt)) y
-		GROUP BY y.event_id),
+		SELECT y.id,
+			string_agg(y.url, '; ' ORDER BY y.n) AS urls,
+			string_agg(y.publisher, '; ' ORDER BY y.n) FILTER (WHERE y.publisher <> '' AND y.k = 1) AS publishers
+		FROM (SELECT b.id, s.x->>'url' AS url, s.x->>'publisher' AS publisher, s.n,
+				row_number() OVER (PARTITION BY b.id, s.x->>'publisher' ORDER BY s.n) AS k
+			FROM b CROSS JOIN LATERAL jsonb_array_elements(b.props->'sources') WITH ORDINALITY s(x, n)
+			WHERE b.pt) y
+		GROUP BY y.id),
 	l AS (
 		SELECT e.ord, e.pt,
 			CASE WHEN e.pt THEN ` + csvLineSQL() + ` ELSE '' END AS line,
 			e.feature
 		FROM b e
-		LEFT JOIN ac ON ac.event_id = e.id
-		LEFT JOIN so ON so.event_id = e.id
+		LEFT JOIN ac ON ac.id = e.id
+		LEFT JOIN so ON so.id = e.id
 		CROSS JOIN LATERAL (SELECT
 			CASE WHEN e.tz ~ '^[+-][0-9]{2}:[0-9]{2}$'
 				AND substr(e.tz, 2, 2)::int * 60 + substr(e.tz, 5, 2)::int <= CASE WHEN left(e.tz, 1) = '-' THEN 720 ELSE 840 END
