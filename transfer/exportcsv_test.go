@@ -62,6 +62,7 @@ func trickyEvents() []*eventmap.Event {
 	add(func(ev *eventmap.Event) { ev.Title = " leading space"; ev.Summary = "line one\nline two\r\nthree" })
 	add(func(ev *eventmap.Event) { ev.Title = "\u00a0nbsp first"; ev.Place = `\.` })
 	add(func(ev *eventmap.Event) { ev.Title = "\u3000ideographic"; ev.Admin1 = "tab\tinside" })
+	add(func(ev *eventmap.Event) { ev.Title = "very first v"; ev.Place = "\vvertical tab"; ev.Admin1 = "\ffeed" })
 	add(func(ev *eventmap.Event) { ev.TZ = "+03:00" })
 	add(func(ev *eventmap.Event) {
 		ev.TZ = "-05:30"
