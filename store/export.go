@@ -121,8 +121,10 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, o ExportOptions, 
 		if !first {
 			q.and(`(e.occurred_at, e.id) < (` + q.arg(afterAt) + `, ` + q.arg(afterID) + `::uuid)`)
 		}
-		batch := `SELECT * FROM ` + f.from(&q) + ` WHERE ` + q.whereSQL() + `
-			ORDER BY e.occurred_at DESC, e.id DESC LIMIT ` + q.arg(size)
+		// The batch selects only the columns it writes: a SELECT * would
+		// form every whole row, three times the cost of the Features.
+		from, where, limit := f.from(&q), q.whereSQL(), q.arg(size)
+		batch := func(cols string) string { return exportBatchSQL(cols, from, where, limit) }
 		var stmt string
 		if csv != nil {
 			stmt = csv.batchSQL(&q, batch)
@@ -130,12 +132,11 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, o ExportOptions, 
 			// The rows are joined in the batch's order, as they come
 			// from the ordered subquery (PostgreSQL feeds an aggregate
 			// without ORDER BY in its input's order; an ORDER BY would
-			// sort megabytes of Features again). The last row's key is
-			// the smallest one.
-			stmt = `SELECT count(*), min(e.occurred_at), (array_agg(e.id ORDER BY e.occurred_at, e.id))[1],
+			// sort megabytes of Features again), and the last of them
+			// holds the key the next batch starts after.
+			stmt = `SELECT count(*), min(e.occurred_at), (array_agg(e.id))[count(*)],
 				string_agg(e.feature, ` + q.arg(o.Sep) + `), NULL::text
-			FROM (SELECT e.occurred_at, e.id, ` + f.feature(geometryCRS84) + `::text AS feature
-				FROM (` + batch + `) e) e`
+			FROM (` + exportBatchSQL(`e.occurred_at, e.id, `+f.feature(geometryCRS84)+`::text AS feature`, from, where, limit) + `) e`
 		}
 		rows, err := tx.QueryContext(ctx, stmt, q.args...)
 		if err != nil {
@@ -184,6 +185,13 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, o ExportOptions, 
 		}
 		afterAt, afterID = lastAt.Time, lastID.String
 	}
+}
+
+// exportBatchSQL selects cols of one batch: the rows of from (events e)
+// that where selects, in export order, at most limit (a placeholder).
+func exportBatchSQL(cols, from, where, limit string) string {
+	return `SELECT ` + cols + ` FROM ` + from + ` WHERE ` + where + `
+		ORDER BY e.occurred_at DESC, e.id DESC LIMIT ` + limit
 }
 
 // exportCursor is ExportEvents for an "as of" selection: one cursor,

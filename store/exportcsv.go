@@ -82,20 +82,20 @@ func offsetShaped(tz string) bool {
 	return len(tz) == 6 && (tz[0] == '+' || tz[0] == '-') && tz[3] == ':'
 }
 
-// batchSQL is the statement that turns the rows of batch (a SELECT of
-// events e, in export order, binding its arguments in q) into one chunk:
+// batchSQL is the statement that turns the rows batch selects (the given
+// columns of events e, in export order, binding its arguments in q) into
+// one chunk:
 // count, the last row's occurred_at and id, the lines, and the holes as
 // a JSON array of [byte offset, Feature].
-func (c *csvSQL) batchSQL(q *query, batch string) string {
+func (c *csvSQL) batchSQL(q *query, batch func(cols string) string) string {
 	l := q.arg(string(c.lookups)) + `::jsonb`
 	zones := q.arg(string(c.zones)) + `::jsonb`
+	const pt = `(GeometryType(e.geom) = 'POINT' AND ST_NDims(e.geom) = 2)`
 	return `WITH b AS MATERIALIZED (
-		SELECT e.id, e.geom, ` + propertyColumns() + `, x.pt,
-			row_number() OVER (ORDER BY e.occurred_at DESC, e.id DESC) AS ord,
-			CASE WHEN x.pt THEN (` + servedFeatureSQL(geometryCRS84) + `)::jsonb->'properties' END AS props,
-			CASE WHEN NOT x.pt THEN (` + servedFeatureSQL(geometryCRS84) + `)::json END AS feature
-		FROM (` + batch + `) e
-		CROSS JOIN LATERAL (SELECT GeometryType(e.geom) = 'POINT' AND ST_NDims(e.geom) = 2 AS pt) x),
+		SELECT e.*, row_number() OVER (ORDER BY e.occurred_at DESC, e.id DESC) AS ord
+		FROM (` + batch(`e.id, e.geom, `+propertyColumns()+`, `+pt+` AS pt,
+			CASE WHEN `+pt+` THEN (`+servedFeatureSQL(geometryCRS84)+`)::jsonb->'properties' END AS props,
+			CASE WHEN NOT `+pt+` THEN (`+servedFeatureSQL(geometryCRS84)+`)::json END AS feature`) + `) e),
 	ac AS (
 		SELECT x.id,
 			string_agg(x.name || ' (' || x.role || ')', '; ' ORDER BY x.n) AS actors,
