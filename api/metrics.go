@@ -93,7 +93,7 @@ func newMetrics(s *Server) *metrics {
 		}, []string{"result"}),
 		exported: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "eventmap_export_features_total",
-			Help: "Features written in items answers, by format (geojson, csv).",
+			Help: "Features written in items answers and whole-collection downloads, by format (geojson, csv, ndjson).",
 		}, []string{"format"}),
 		revisions: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "eventmap_revisions_written_total",

@@ -37,6 +37,9 @@ func (s *Server) routes() {
 	get("/collections/events/deletions", s.deletionsHandler)
 	get("/collections/events/clusters", s.clustersHandler)
 	get("/collections/events/histogram", s.histogramHandler)
+	// The whole collection in one streamed file, public events only; see
+	// download.go.
+	get(downloadPath, s.downloadHandler)
 
 	// Writes (OGC API - Features Part 4), for token holders; see write.go.
 	// The other collections are read-only: their items answer 405.

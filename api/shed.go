@@ -13,7 +13,7 @@ import (
 )
 
 // Load shedding. A request whose cost grows with the data (an import, a
-// CSV page, a CQL2 filter, text search, an as_of list, a cluster or
+// download, a CSV page, a CQL2 filter, text search, an as_of list, a cluster or
 // histogram that scans) holds a database connection for up to the
 // statement timeout. Without a bound, a burst of them takes every
 // connection of the pool, and cheap reads (an event by id, an items page
@@ -33,12 +33,13 @@ func isShed(err error) bool { return errors.Is(err, errShed) }
 // expensiveKinds name each kind of expensive request in metrics and in
 // the problem's detail.
 var expensiveKinds = map[string]string{
-	"import": "an import",
-	"export": "a CSV page",
-	"cql2":   "a CQL2 filter",
-	"text":   "a text search (q)",
-	"as_of":  "an as_of read of many events",
-	"scan":   "a cluster or histogram summary that reads every event it counts",
+	"import":   "an import",
+	"download": "a whole-collection download",
+	"export":   "a CSV page",
+	"cql2":     "a CQL2 filter",
+	"text":     "a text search (q)",
+	"as_of":    "an as_of read of many events",
+	"scan":     "a cluster or histogram summary that reads every event it counts",
 }
 
 // expensiveKind classifies a routed request: one of expensiveKinds, or
@@ -55,6 +56,9 @@ func (s *Server) expensiveKind(c echo.Context) string {
 	}
 	q := c.QueryParams()
 	switch route {
+	case downloadPath:
+		// Reads the whole selection, for as long as the client takes.
+		return "download"
 	case "/collections/:collectionId/items":
 		if f, err := negotiate(c, formatJSON, formatHTML, formatCSV); err == nil && f == formatCSV {
 			return "export"

@@ -304,11 +304,16 @@ func Run(ctx context.Context, o Options) (string, error) {
 	counting.stop()
 	for _, f := range o.Exports {
 		o.logf("export: %s", f)
+		copySeconds, copyErr := copyBaseline(ctx, big.url)
+		if copyErr != nil {
+			problem("export baseline (COPY)", copyErr)
+		}
 		e, err := export(ctx, &o, big.url, f)
 		if err != nil {
 			problem("export "+f, err)
 			continue
 		}
+		e.copySeconds, e.load = copySeconds, loadAverage()
 		r.exports = append(r.exports, e)
 	}
 	if ctx.Err() != nil {
@@ -539,12 +544,35 @@ func explainSQL(ctx context.Context, url, stmt string, args ...any) (string, err
 	return b.String(), rows.Err()
 }
 
-// exportRun is one timed `eventmap export`.
+// exportRun is one timed `eventmap export`, with the COPY of the same
+// Features timed just before it (copySeconds 0: psql missing or failed).
 type exportRun struct {
-	format  string
-	seconds float64
-	rssMB   float64
-	bytes   int64
+	format      string
+	seconds     float64
+	rssMB       float64
+	bytes       int64
+	copySeconds float64
+	load        string // load average when the export ended
+}
+
+// copyBaseline times PostgreSQL writing the rows an export reads, the
+// stored Features of the public events in export order, with nothing
+// between the table and /dev/null: `psql \copy (SELECT ...) TO
+// '/dev/null'`. lib/pq cannot run COPY TO STDOUT, so psql does.
+func copyBaseline(ctx context.Context, url string) (float64, error) {
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.CommandContext(ctx, psql, url, "-X", "-q", "-c",
+		`\copy (SELECT feature FROM events WHERE deleted_at IS NULL AND visibility = 'public' ORDER BY occurred_at DESC, id DESC) TO '/dev/null'`)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	started := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("psql copy: %v\n%s", err, stderr.String())
+	}
+	return time.Since(started).Seconds(), nil
 }
 
 func export(ctx context.Context, o *Options, url, format string) (exportRun, error) {

@@ -118,7 +118,7 @@ func settings() []setting {
 			c.TrustProxy = b
 			return nil
 		}},
-		{"expensive-requests", "EVENTMAP_EXPENSIVE_REQUESTS", "4", "expensive requests (imports, CSV pages, CQL2 filters, text search, as_of lists, clusters and histograms that scan) one process runs at once; more get 503 with Retry-After at once, so cheap reads keep the rest of the pool; below db-max-conns", intSetter(1, 1000, func(c *Config, n int) { c.ExpensiveRequests = n })},
+		{"expensive-requests", "EVENTMAP_EXPENSIVE_REQUESTS", "4", "expensive requests (imports, whole-collection downloads, CSV pages, CQL2 filters, text search, as_of lists, clusters and histograms that scan) one process runs at once; more get 503 with Retry-After at once, so cheap reads keep the rest of the pool; below db-max-conns", intSetter(1, 1000, func(c *Config, n int) { c.ExpensiveRequests = n })},
 		{"metrics-addr", "EVENTMAP_METRICS_ADDR", "127.0.0.1:9464", "listen address of the Prometheus /metrics endpoint, apart from the API so it is not public; empty turns it off", func(c *Config, v string) error {
 			if v != "" {
 				if _, _, err := net.SplitHostPort(v); err != nil {

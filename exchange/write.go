@@ -117,13 +117,14 @@ func (s *seqWriter) Close() error { return s.bw.Flush() }
 // CSVWriter writes Features as rows of Columns.
 type CSVWriter struct {
 	w      *csv.Writer
+	out    io.Writer
 	header bool
 	rec    []string
 }
 
 // NewCSVWriter writes the header row first.
 func NewCSVWriter(w io.Writer) *CSVWriter {
-	return &CSVWriter{w: csv.NewWriter(w), rec: make([]string, len(Columns))}
+	return &CSVWriter{w: csv.NewWriter(w), out: w, rec: make([]string, len(Columns))}
 }
 
 func (c *CSVWriter) Write(feature []byte) error {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"strconv"
 	"time"
 )
@@ -17,26 +18,65 @@ type ExportInfo struct {
 	Events int64
 }
 
-// exportBatch is how many Features one FETCH brings: enough to keep the
-// round trips negligible, few enough that memory stays flat. The FETCH
-// asks for it and the loop ends on a batch short of it, so the two cannot
-// disagree (a FETCH of fewer rows than the loop expects would end every
-// export after its first batch). A variable only so tests can make it
-// small.
-var exportBatch = 1000
+// ExportOptions says what an export's chunks hold.
+type ExportOptions struct {
+	// Count counts the selection before the first chunk (ExportInfo.Events).
+	Count bool
+	// CSV asks for the rows as CSV lines of exchange.Columns, built in SQL
+	// (exportcsv.go); else the rows are the served Features, joined by Sep.
+	CSV bool
+	Sep string
+	// Batch is how many rows a chunk holds at most; 0 for exportBatch.
+	Batch int
+}
 
-// ExportEvents streams every event f selects, newest first, as GeoJSON
-// Feature bytes built by PostGIS. It reads one read-only snapshot through
-// a server-side cursor, FETCHing a batch at a time, so memory stays flat
-// however many events there are and no single statement runs long enough
-// to meet statement_timeout. start is called once, before the first
-// Feature, with the snapshot's version (and count, when count is set).
-func (db *DB) ExportEvents(ctx context.Context, f EventFilter, count bool, start func(ExportInfo) error, emit func(feature []byte) error) error {
+// ExportChunk is one batch of rows, in export order.
+type ExportChunk struct {
+	Rows int
+	// Text is the rows, in the form ExportOptions asked for. It is only
+	// valid until the emit function returns.
+	Text []byte
+	// Holes are, for CSV, the rows SQL did not write (see exportcsv.go):
+	// each is to be written from its Feature where it says, a byte
+	// offset into Text. In order.
+	Holes []ExportHole
+}
+
+// ExportHole is a CSV row left for Go to write from its Feature.
+type ExportHole struct {
+	Offset  int
+	Feature []byte
+}
+
+// exportBatch is how many rows one statement of an export brings, joined
+// into one text value: enough that Go writes large chunks and the round
+// trips are negligible, few enough that memory stays flat (a chunk of
+// Features is a few MB). A variable only so tests can make it small.
+var exportBatch = 5000
+
+// ExportEvents streams every event f selects, newest first, as chunks of
+// rows that PostgreSQL joined (ExportChunk): the stored Features, or CSV
+// lines. It reads one read-only REPEATABLE READ snapshot, a batch per
+// statement in keyset order on (occurred_at, id), so memory stays flat
+// however many events there are and no single statement runs long
+// enough to meet statement_timeout. start is called once, before the
+// first chunk, with the snapshot's version (and count, when asked).
+//
+// An "as of" selection is rebuilt from revisions by a subquery that a
+// keyset batch would run again per batch; it is read through one cursor
+// instead, a row at a time.
+func (db *DB) ExportEvents(ctx context.Context, f EventFilter, o ExportOptions, start func(ExportInfo) error, emit func(ExportChunk) error) error {
 	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return wrapErr(err, "begin export")
 	}
 	defer tx.Rollback()
+	// Each batch is a small plan; compiling it would cost more than
+	// running it.
+	// A batch (a few MB of Features or CSV lines) must not spill to disk.
+	if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off; SET LOCAL work_mem = '32MB'`); err != nil {
+		return wrapErr(err, "begin export")
+	}
 	if f.Region != "" {
 		if err := checkRegion(ctx, tx, f.Region); err != nil {
 			return err
@@ -47,13 +87,119 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, count bool, start
 		return wrapErr(err, "read dataset version")
 	}
 	info.ExportedAt = info.ExportedAt.UTC()
-	var q query
-	f.apply(&q)
-	if count {
+	if o.Count {
+		var q query
+		f.apply(&q)
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+f.from(&q)+` WHERE `+q.whereSQL(), q.args...).Scan(&info.Events); err != nil {
 			return wrapErr(err, "count export")
 		}
 	}
+	if !f.AsOf.IsZero() {
+		return exportCursor(ctx, tx, f, o, info, start, emit)
+	}
+	var csv *csvSQL
+	if o.CSV {
+		if csv, err = db.csvSQL(ctx); err != nil {
+			return err
+		}
+	}
+	if err := start(info); err != nil {
+		return err
+	}
+	size := exportBatch
+	if o.Batch > 0 {
+		size = o.Batch
+	}
+	var (
+		afterAt time.Time
+		afterID string
+		holes   []ExportHole
+	)
+	for first := true; ; first = false {
+		var q query
+		f.apply(&q)
+		if !first {
+			q.and(`(e.occurred_at, e.id) < (` + q.arg(afterAt) + `, ` + q.arg(afterID) + `::uuid)`)
+		}
+		// The batch selects only the columns it writes: a SELECT * would
+		// form every whole row, three times the cost of the Features.
+		from, where, limit := f.from(&q), q.whereSQL(), q.arg(size)
+		batch := func(cols string) string { return exportBatchSQL(cols, from, where, limit) }
+		var stmt string
+		if csv != nil {
+			stmt = csv.batchSQL(&q, batch)
+		} else {
+			// The rows are joined in the batch's order, as they come
+			// from the ordered subquery (PostgreSQL feeds an aggregate
+			// without ORDER BY in its input's order; an ORDER BY would
+			// sort megabytes of Features again), and the last of them
+			// holds the key the next batch starts after.
+			stmt = `SELECT count(*), min(e.occurred_at), (array_agg(e.id))[count(*)],
+				string_agg(e.feature, ` + q.arg(o.Sep) + `), NULL::text
+			FROM (` + exportBatchSQL(`e.occurred_at, e.id, `+f.feature(geometryCRS84)+`::text AS feature`, from, where, limit) + `) e`
+		}
+		rows, err := tx.QueryContext(ctx, stmt, q.args...)
+		if err != nil {
+			return wrapErr(err, "fetch export")
+		}
+		var (
+			n        int
+			lastAt   sql.NullTime
+			lastID   sql.NullString
+			text     sql.RawBytes
+			holeJSON sql.RawBytes
+		)
+		if rows.Next() {
+			if err := rows.Scan(&n, &lastAt, &lastID, &text, &holeJSON); err != nil {
+				rows.Close()
+				return wrapErr(err, "scan export")
+			}
+		}
+		if n > 0 {
+			holes = holes[:0]
+			if len(holeJSON) > 0 {
+				var hs [][2]json.RawMessage
+				if err := json.Unmarshal(holeJSON, &hs); err != nil {
+					rows.Close()
+					return wrapErr(err, "scan export")
+				}
+				for _, h := range hs {
+					off, err := strconv.Atoi(string(h[0]))
+					if err != nil {
+						rows.Close()
+						return wrapErr(err, "scan export")
+					}
+					holes = append(holes, ExportHole{Offset: off, Feature: h[1]})
+				}
+			}
+			if err := emit(ExportChunk{Rows: n, Text: text, Holes: holes}); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return wrapErr(err, "fetch export")
+		}
+		if n < size {
+			return nil
+		}
+		afterAt, afterID = lastAt.Time, lastID.String
+	}
+}
+
+// exportBatchSQL selects cols of one batch: the rows of from (events e)
+// that where selects, in export order, at most limit (a placeholder).
+func exportBatchSQL(cols, from, where, limit string) string {
+	return `SELECT ` + cols + ` FROM ` + from + ` WHERE ` + where + `
+		ORDER BY e.occurred_at DESC, e.id DESC LIMIT ` + limit
+}
+
+// exportCursor is ExportEvents for an "as of" selection: one cursor,
+// FETCHed a batch at a time, each row a chunk of its own (a CSV row is a
+// hole: Go writes it from the Feature).
+func exportCursor(ctx context.Context, tx *sql.Tx, f EventFilter, o ExportOptions, info ExportInfo, start func(ExportInfo) error, emit func(ExportChunk) error) error {
+	var q query
+	f.apply(&q)
 	// DECLARE takes no $n parameters through the extended protocol, so the
 	// cursor is declared over a prepared statement's text with its
 	// arguments bound by the driver in the same call.
@@ -67,6 +213,10 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, count bool, start
 		return err
 	}
 	batch := exportBatch
+	if o.Batch > 0 {
+		batch = o.Batch
+	}
+	hole := make([]ExportHole, 1)
 	for {
 		rows, err := tx.QueryContext(ctx, fetchSQL(batch))
 		if err != nil {
@@ -80,7 +230,12 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, count bool, start
 				return wrapErr(err, "scan export")
 			}
 			n++
-			if err := emit(feature); err != nil {
+			c := ExportChunk{Rows: 1, Text: feature}
+			if o.CSV {
+				hole[0] = ExportHole{Feature: feature}
+				c.Text, c.Holes = nil, hole
+			}
+			if err := emit(c); err != nil {
 				rows.Close()
 				return err
 			}

@@ -58,7 +58,7 @@ func TestExportBatches(t *testing.T) {
 		t.Run(strconv.Itoa(batch), func(t *testing.T) {
 			defer store.SetExportBatchForTest(batch)()
 			var got []string
-			err := db.ExportEvents(ctx, store.EventFilter{IncludeRestricted: true}, false, func(store.ExportInfo) error { return nil }, func(feature []byte) error {
+			err := exportFeatures(ctx, db, store.EventFilter{IncludeRestricted: true}, false, func(store.ExportInfo) error { return nil }, func(feature []byte) error {
 				var f struct{ ID string }
 				if err := json.Unmarshal(feature, &f); err != nil {
 					t.Fatalf("feature %d is not JSON: %v", len(got)+1, err)

@@ -1,6 +1,6 @@
 package store
 
-// SetExportBatchForTest makes ExportEvents FETCH n Features at a time
+// SetExportBatchForTest makes ExportEvents read n rows a batch at a time
 // until restore is called, so a test crosses many batch boundaries with
 // few events. Tests that call it must not run in parallel with exports.
 func SetExportBatchForTest(n int) (restore func()) {

@@ -47,7 +47,7 @@ func TestExportIsOneSnapshot(t *testing.T) {
 
 	var got []string
 	var info store.ExportInfo
-	err = db.ExportEvents(ctx, store.EventFilter{}, true, func(i store.ExportInfo) error {
+	err = exportFeatures(ctx, db, store.EventFilter{}, true, func(i store.ExportInfo) error {
 		info = i
 		// Newest of all, so it would come first if the export saw it.
 		_, err := raw.Exec(`INSERT INTO events (type, title, occurred_at, time_precision, geom, geo_precision, country)
