@@ -366,7 +366,7 @@ func (s *Server) openAPIDocument(c echo.Context) obj {
 			"413", "415", "422"), []any{
 			obj{"name": "Prefer", "in": "header", "required": false,
 				"description": "respond-async: answer 202 Accepted as soon as the whole file is received, and import it in the background; GET the Location for progress and, in the end, the report (RFC 7240)",
-				"schema": obj{"type": "string", "example": "respond-async"}},
+				"schema":      obj{"type": "string", "example": "respond-async"}},
 			obj{"name": "dry_run", "in": "query", "required": false, "description": "check and count everything, write nothing", "schema": obj{"type": "boolean", "default": false}},
 			obj{"name": "skip_invalid", "in": "query", "required": false, "description": "import the valid rows when some are rejected (default: any rejected row means nothing is imported, 422)", "schema": obj{"type": "boolean", "default": false}},
 			obj{"name": "filename", "in": "query", "required": false, "description": "the file's name, recorded as the reason of every revision the import writes", "schema": obj{"type": "string", "maxLength": 200}},
