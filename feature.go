@@ -172,7 +172,16 @@ func decodeProperty(p *Property, raw json.RawMessage, ev *Event) (FieldError, bo
 		*p.Field(ev).(*time.Time) = t.UTC()
 		return FieldError{}, true
 	}
-	if err := strictUnmarshal(raw, p.Field(ev)); err != nil {
+	// raw is one JSON value, cut out of the properties object: only
+	// actors and sources hold objects whose unknown members must be
+	// refused. The others take json.Unmarshal, which needs no Decoder:
+	// a Decoder per property was most of the time of reading a file
+	// (120 µs of a Feature's 130 µs, at 100 k Features).
+	unmarshal := json.Unmarshal
+	if p.Kind == KindActors || p.Kind == KindSources {
+		unmarshal = strictUnmarshal
+	}
+	if err := unmarshal(raw, p.Field(ev)); err != nil {
 		fe := jsonFieldError(field+".", err, len(raw))
 		switch {
 		case fe.Field == "":

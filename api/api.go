@@ -34,6 +34,8 @@ type Server struct {
 	routePaths map[string]bool
 	// slots holds one token per expensive request running (shed.go).
 	slots chan struct{}
+	// jobs are the imports running in the background (importjobs.go).
+	jobs *importJobs
 }
 
 // Option adjusts a Server built by New.
@@ -58,7 +60,7 @@ func New(db *store.DB, cfg config.Config, logger *slog.Logger, opts ...Option) (
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{db: db, migrator: m, cfg: cfg, log: logger, echo: echo.New(), slots: make(chan struct{}, max(1, cfg.ExpensiveRequests))}
+	s := &Server{db: db, migrator: m, cfg: cfg, log: logger, echo: echo.New(), slots: make(chan struct{}, max(1, cfg.ExpensiveRequests)), jobs: newImportJobs()}
 	for _, o := range opts {
 		if err := o(s); err != nil {
 			return nil, err

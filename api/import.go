@@ -74,6 +74,9 @@ func (s *Server) importHandler(c echo.Context) error {
 	req.Format = format
 	req.OnRow = s.metrics.importRows.WithLabelValues("read").Inc
 	body := &limitedBody{r: http.MaxBytesReader(c.Response(), c.Request().Body, s.cfg.MaxImportBytes)}
+	if prefersAsync(c.Request().Header) {
+		return s.startImportJob(c, who, body, req)
+	}
 	rep, err := transfer.ImportFile(c.Request().Context(), s.db, body, req)
 	s.metrics.imported(rep, err)
 	if body.tooLarge {
@@ -85,6 +88,22 @@ func (s *Server) importHandler(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSONCharsetUTF8)
 	c.Response().WriteHeader(http.StatusOK)
 	return rep.WriteJSON(c.Response())
+}
+
+// prefersAsync tells whether the request asks for an answer before the
+// work is done (RFC 7240 "Prefer: respond-async", in any of its Prefer
+// headers, among other preferences).
+func prefersAsync(h http.Header) bool {
+	for _, v := range h.Values("Prefer") {
+		for _, p := range strings.Split(v, ",") {
+			name, _, _ := strings.Cut(p, ";")
+			name, _, _ = strings.Cut(name, "=")
+			if strings.EqualFold(strings.TrimSpace(name), "respond-async") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // limitedBody notes that the import size limit was hit, whatever error

@@ -171,3 +171,107 @@ func TestIncrementalSync(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+type importJob struct {
+	ID         string        `json:"id"`
+	State      string        `json:"state"`
+	File       string        `json:"file"`
+	Step       string        `json:"step"`
+	RowsRead   int           `json:"rows_read"`
+	RowsTotal  *int          `json:"rows_total"`
+	BytesRead  int           `json:"bytes_read"`
+	BytesTotal int           `json:"bytes_total"`
+	FinishedAt *time.Time    `json:"finished_at"`
+	Report     *importReport `json:"report"`
+	Problem    *problemBody  `json:"problem"`
+}
+
+// "Prefer: respond-async" answers 202 with the job's Location once the
+// file is received; the job reports progress, then the same report (or
+// problem) as the synchronous import. Only its owner (or an admin) sees
+// it.
+func TestImportJob(t *testing.T) {
+	t.Parallel()
+	w := newWriteEnv(t, func(c *config.Config) { c.MaxImportBytes = 64 << 10 })
+	sample, err := os.ReadFile("../testdata/acled_sample.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rejects, _ := os.ReadFile("../testdata/acled_rejects.csv")
+	start := func(path, body string) (string, importJob) {
+		t.Helper()
+		r := w.do(t, "POST", path, w.editor, body, "Content-Type", "text/csv", "Prefer", "return=minimal, respond-async")
+		if r.status != http.StatusAccepted {
+			t.Fatalf("status %d, want 202: %s", r.status, r.body)
+		}
+		if got := r.header.Get("Preference-Applied"); got != "respond-async" {
+			t.Errorf("Preference-Applied %q", got)
+		}
+		loc := r.header.Get("Location")
+		var j importJob
+		if err := json.Unmarshal(r.body, &j); err != nil || !strings.HasSuffix(loc, "/imports/"+j.ID) || j.BytesTotal != len(body) {
+			t.Fatalf("202 %s (Location %q): %v", r.body, loc, err)
+		}
+		return loc, j
+	}
+	wait := func(loc string) importJob {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			r := w.do(t, "GET", loc, w.editor, "")
+			var j importJob
+			if err := json.Unmarshal(r.body, &j); err != nil || r.status != http.StatusOK {
+				t.Fatalf("GET %s: %d %s", loc, r.status, r.body)
+			}
+			if j.FinishedAt != nil {
+				if r.header.Get("Retry-After") != "" {
+					t.Errorf("a finished job still says Retry-After")
+				}
+				return j
+			}
+			if r.header.Get("Retry-After") == "" {
+				t.Errorf("a running job says no Retry-After")
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("job %s still %s", loc, j.State)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	loc, _ := start("/collections/events/import?filename=acled_sample.csv", string(sample))
+	j := wait(loc)
+	if j.State != "succeeded" || j.Report == nil || j.Report.Created != 6 || !j.Report.Committed || j.Problem != nil {
+		t.Errorf("job %+v report %+v", j, j.Report)
+	}
+	if j.RowsTotal == nil || *j.RowsTotal != j.RowsRead || j.RowsRead != j.Report.Rows || j.BytesRead != j.BytesTotal || j.Step != "commit" || j.File != "acled_sample.csv" {
+		t.Errorf("progress of a finished job: %+v", j)
+	}
+	// Another editor's job does not exist for them; tokens are needed.
+	decodeProblem(t, w.do(t, "GET", loc, w.editor2, ""), http.StatusNotFound)
+	decodeProblem(t, w.do(t, "GET", loc, "", ""), http.StatusUnauthorized)
+	if r := w.do(t, "GET", loc, w.admin, ""); r.status != http.StatusOK {
+		t.Errorf("admin reads a job: %d", r.status)
+	}
+	decodeProblem(t, w.do(t, "GET", "/imports/0123", w.editor, ""), http.StatusNotFound)
+	// Canceling a finished job changes nothing.
+	if r := w.do(t, "DELETE", loc, w.editor, ""); r.status != http.StatusOK || !strings.Contains(string(r.body), `"succeeded"`) {
+		t.Errorf("DELETE of a finished job: %d %s", r.status, r.body)
+	}
+
+	// Rejected rows: the job fails with the 422 problem the synchronous
+	// import answers with, naming line, field and rule, and the report.
+	loc, _ = start("/collections/events/import", string(rejects))
+	j = wait(loc)
+	if j.State != "failed" || j.Problem == nil || j.Problem.Status != http.StatusUnprocessableEntity || j.Problem.Type != "/problems/unprocessable" ||
+		len(j.Problem.Errors) != 9 || j.Problem.Errors[0].Field != "line 3: event_date" || j.Report == nil || j.Report.Rejected != 8 || j.Report.Committed {
+		t.Errorf("rejected job %+v problem %+v report %+v", j, j.Problem, j.Report)
+	}
+
+	// The size limit and the media type are checked before the 202.
+	big := strings.Repeat(string(sample[3:]), 30)
+	r := w.do(t, "POST", "/collections/events/import", w.editor, big, "Content-Type", "text/csv", "Prefer", "respond-async")
+	decodeProblem(t, r, http.StatusRequestEntityTooLarge)
+	r = w.do(t, "POST", "/collections/events/import", w.editor, string(sample), "Content-Type", "application/pdf", "Prefer", "respond-async")
+	decodeProblem(t, r, http.StatusUnsupportedMediaType)
+}

@@ -369,10 +369,22 @@ func (s *Server) openAPIDocument(c echo.Context) obj {
 			}},
 			"200", okResponse("The import report: rows read, created, updated, unchanged, rejected (with line, field and rule)", content("application/json", obj{"type": "object"})),
 			"413", "415", "422"), []any{
+			obj{"name": "Prefer", "in": "header", "required": false,
+				"description": "respond-async: answer 202 Accepted as soon as the whole file is received, and import it in the background; GET the Location for progress and, in the end, the report (RFC 7240)",
+				"schema":      obj{"type": "string", "example": "respond-async"}},
 			obj{"name": "dry_run", "in": "query", "required": false, "description": "check and count everything, write nothing", "schema": obj{"type": "boolean", "default": false}},
 			obj{"name": "skip_invalid", "in": "query", "required": false, "description": "import the valid rows when some are rejected (default: any rejected row means nothing is imported, 422)", "schema": obj{"type": "boolean", "default": false}},
 			obj{"name": "filename", "in": "query", "required": false, "description": "the file's name, recorded as the reason of every revision the import writes", "schema": obj{"type": "string", "maxLength": 200}},
 		})},
+		jobsPath + "/{jobId}": with(op("getImportJob",
+			"A background import (POST /collections/events/import with Prefer: respond-async): its state, rows and bytes read, rate, and in the end the report or the problem. Kept in the server's memory for an hour after it ends; a restart forgets it (and rolls back an import running). Only for the token that started it, or an admin.", "Editing", nil,
+			okResponse("The job", content("application/json", ref("schemas", "ImportJob"))),
+			obj{"401": ref("responses", "Unauthorized"), "403": ref("responses", "Forbidden"), "404": ref("responses", "NotFound")}),
+			"delete", obj{"operationId": "cancelImportJob", "summary": "Cancel a background import: it rolls back and nothing of it is written (a finished job is left as it is)",
+				"tags": []string{"Editing"}, "security": []any{obj{"bearerAuth": []string{}}},
+				"responses": obj{"200": okResponse("The job, canceled (or finished before the cancel)", content("application/json", ref("schemas", "ImportJob"))),
+					"401": ref("responses", "Unauthorized"), "403": ref("responses", "Forbidden"), "404": ref("responses", "NotFound"),
+					"500": ref("responses", "ServerError")}}),
 		"/collections/events/clusters": op("getEventClusters",
 			"The events the items filters select, counted per 64-pixel grid cell at a zoom: how the map shows views with more events than a page", "Data",
 			append([]string{"clustersBbox", "zoom"}, filterParamRefs...),
@@ -417,6 +429,16 @@ func (s *Server) openAPIDocument(c echo.Context) obj {
 			})), nil),
 	}
 	s.addCollectionPaths(paths)
+	// The background import: 202 with the job's Location, and the job's
+	// id in its path.
+	paths["/collections/events/import"].(obj)["post"].(obj)["responses"].(obj)["202"] = obj{
+		"description": "Prefer: respond-async was given: the file is received and will be imported; Location is the job (GET it for progress and the report). Preference-Applied: respond-async.",
+		"headers": obj{"Location": obj{"schema": obj{"type": "string"}}, "Preference-Applied": obj{"schema": obj{"type": "string"}},
+			"Retry-After": obj{"schema": obj{"type": "integer"}}},
+		"content": content("application/json", ref("schemas", "ImportJob")),
+	}
+	paths[jobsPath+"/{jobId}"].(obj)["parameters"] = []any{obj{"name": "jobId", "in": "path", "required": true,
+		"description": "the job's id, from the Location of the 202", "schema": obj{"type": "string"}}}
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{
@@ -719,6 +741,26 @@ func apiSchemas() obj {
 			},
 		},
 		"EventProperties": eventPropertiesSchema(),
+		"ImportJob": obj{
+			"type": "object", "required": []string{"id", "state", "file", "rows_read", "bytes_read", "bytes_total", "created_at"},
+			"description": "A background import. Progress is bytes_read of bytes_total while the file is read (rows_read rows so far); rows_total is known once every row is read (step copy), and the set-based writes follow (step names their progress). The job ends succeeded (report), failed (problem: the RFC 9457 problem the synchronous import answers with, e.g. 422 naming each line, field and rule, with the report) or canceled.",
+			"properties": obj{
+				"id":              str,
+				"state":           obj{"type": "string", "enum": []string{"queued", "running", "succeeded", "failed", "canceled"}},
+				"file":            str,
+				"step":            obj{"type": "string", "description": "the last step of the import done: copy (rows read and staged), check, ..., commit"},
+				"rows_read":       obj{"type": "integer"},
+				"rows_total":      obj{"type": "integer", "nullable": true},
+				"bytes_read":      obj{"type": "integer"},
+				"bytes_total":     obj{"type": "integer"},
+				"rows_per_second": obj{"type": "number"},
+				"seconds":         obj{"type": "number"},
+				"created_at":      obj{"type": "string", "format": "date-time"},
+				"finished_at":     obj{"type": "string", "format": "date-time"},
+				"report":          obj{"type": "object", "description": "the import report, as the synchronous import answers (200)"},
+				"problem":         ref("schemas", "Problem"),
+			},
+		},
 		"Problem": obj{
 			"type": "object", "required": []string{"type", "title", "status"},
 			"description": "RFC 9457 problem details.",

@@ -49,6 +49,9 @@ func (s *Server) routes() {
 	s.echo.DELETE("/collections/events/items/:id", s.deleteHandler)
 	// Bulk import of a whole file (role editor); see import.go.
 	s.echo.POST(importPath, s.importHandler)
+	// Imports answered early ("Prefer: respond-async"); see importjobs.go.
+	get(jobsPath+"/:id", s.importJobHandler)
+	s.echo.DELETE(jobsPath+"/:id", s.cancelImportJobHandler)
 
 	get("/map", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/map/") })
 	get("/map/config.json", s.mapConfigHandler)

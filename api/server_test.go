@@ -46,6 +46,8 @@ func startServer(t testing.TB, db *store.DB, mut ...func(*config.Config)) *httpt
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Background imports roll back once the server is closed.
+	t.Cleanup(srv.Close)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return ts

@@ -313,12 +313,14 @@ func uuidFrom(r *rand.Rand) string {
 // LoadSynthetic imports n synthetic events from seed through the bulk
 // import path (COPY, set-based upsert, one revision each). Their external
 // ids carry the seed and position, so loading the same n and seed again
-// changes nothing.
-func LoadSynthetic(ctx context.Context, db *store.DB, n int, seed uint64) (eventmap.ImportResult, error) {
+// changes nothing. step, if not nil, is told each step of the import and
+// its time (store.ImportOptions.Step).
+func LoadSynthetic(ctx context.Context, db *store.DB, n int, seed uint64, step func(string, time.Duration)) (eventmap.ImportResult, error) {
 	return db.Import(ctx, Synthetic(n, seed), store.ImportOptions{
 		Editor: "demo-data", Reason: fmt.Sprintf("synthetic events (seed %d)", seed),
 		// Synthetic data is for a database being set up for a benchmark or a
 		// load test: waiting readers are no loss, and the load is much faster.
 		Exclusive: true,
+		Step:      step,
 	})
 }

@@ -122,7 +122,7 @@ func TestLoadSynthetic(t *testing.T) {
 	t.Parallel()
 	db, url := openDB(t)
 	ctx := context.Background()
-	res, err := demo.LoadSynthetic(ctx, db, 3000, 3)
+	res, err := demo.LoadSynthetic(ctx, db, 3000, 3, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestLoadSynthetic(t *testing.T) {
 	if c["events"] != 3000 || c["event_revisions"] != 3000 || c["event_actors"] < 3000 || c["event_sources"] < 3000 {
 		t.Errorf("counts after load = %v", c)
 	}
-	again, err := demo.LoadSynthetic(ctx, db, 3000, 3)
+	again, err := demo.LoadSynthetic(ctx, db, 3000, 3, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/lib/pq"
 	"github.com/paulmach/orb/encoding/ewkb"
@@ -41,6 +42,10 @@ type ImportOptions struct {
 	// back, instead of once per row, which is most of a large import's
 	// time. Same rules, same result.
 	Exclusive bool
+	// Step, if set, is told each step of the import as it finishes
+	// ("copy", "check", "insert events", ..., "commit") and how long it
+	// took: where an import's time goes, and its phase for progress.
+	Step func(step string, took time.Duration)
 }
 
 // reject counts a rejected row and keeps its errors, up to max of them.
@@ -85,6 +90,7 @@ func (db *DB) Import(ctx context.Context, next func() (eventmap.Row, error), o I
 		o.MaxErrors = 1000
 	}
 	var res eventmap.ImportResult
+	started := time.Now()
 	conn, err := db.db.Conn(ctx)
 	if err != nil {
 		return res, wrapErr(err, "connect for import")
@@ -113,6 +119,10 @@ func (db *DB) Import(ctx context.Context, next func() (eventmap.Row, error), o I
 		`SELECT pg_advisory_xact_lock(hashtextextended('eventmap import', 0))`,
 		// An import is as long as its file; its size is capped instead.
 		`SET LOCAL statement_timeout = 0`,
+		// The aggregates' triggers sort eight rows per event for each of
+		// their tables: with the default 4 MB every sort of 10 k events
+		// went to disk.
+		`SET LOCAL work_mem = '128MB'`,
 		stagingTableSQL(),
 	} {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
@@ -149,9 +159,12 @@ func (db *DB) Import(ctx context.Context, next func() (eventmap.Row, error), o I
 	if err := copyIn.Close(); err != nil {
 		return res, wrapErr(err, "copy rows")
 	}
+	o.step("copy", started)
+	t0 := time.Now()
 	if err := checkStaged(ctx, tx, &res, o); err != nil {
 		return res, err
 	}
+	o.step("check", t0)
 	if res.Rejected > 0 && !o.SkipInvalid {
 		return res, rejectedError(res)
 	}
@@ -161,9 +174,11 @@ func (db *DB) Import(ctx context.Context, next func() (eventmap.Row, error), o I
 	if o.DryRun {
 		return res, nil
 	}
+	t0 = time.Now()
 	if err := tx.Commit(); err != nil {
 		return res, wrapErr(err, "commit import")
 	}
+	o.step("commit", t0)
 	res.Committed = true
 	return res, nil
 }
@@ -270,13 +285,18 @@ func checkStaged(ctx context.Context, tx *sql.Tx, res *eventmap.ImportResult, o 
 	return nil
 }
 
-// importedActors and importedSources are an event's links as the import
-// compares them: in order, actors by name and role, sources by URL and
-// excerpt.
-const importedActors = `(SELECT COALESCE(jsonb_agg(jsonb_build_object('name', a.name, 'role', ea.role) ORDER BY ea.position), '[]')
-	FROM event_actors ea JOIN actors a ON a.id = ea.actor_id WHERE ea.event_id = e.id)`
-const importedSources = `(SELECT COALESCE(jsonb_agg(jsonb_build_object('url', s.url, 'excerpt', es.excerpt) ORDER BY es.position), '[]')
-	FROM event_sources es JOIN sources s ON s.id = es.source_id WHERE es.event_id = e.id)`
+// currentActors and currentSources are, per event the import matched,
+// its links as the import compares them: in order, actors by name and
+// role, sources by URL and excerpt. Joined to the staged rows, not
+// subqueries per row: a subquery per row joining sources was planned, on
+// some statistics, as a scan of sources per row (a re-import of 100 k
+// events ran for more than ten minutes in this step).
+const currentActors = `(SELECT ea.event_id, jsonb_agg(jsonb_build_object('name', a.name, 'role', ea.role) ORDER BY ea.position) AS actors
+	FROM event_actors ea JOIN actors a ON a.id = ea.actor_id
+	WHERE ea.event_id IN (SELECT eid FROM import_rows WHERE action = 'match') GROUP BY ea.event_id)`
+const currentSources = `(SELECT es.event_id, jsonb_agg(jsonb_build_object('url', s.url, 'excerpt', es.excerpt) ORDER BY es.position) AS sources
+	FROM event_sources es JOIN sources s ON s.id = es.source_id
+	WHERE es.event_id IN (SELECT eid FROM import_rows WHERE action = 'match') GROUP BY es.event_id)`
 const stagedSources = `(SELECT COALESCE(jsonb_agg(jsonb_build_object('url', x->>'url', 'excerpt', COALESCE(x->>'excerpt', '')) ORDER BY o), '[]')
 	FROM jsonb_array_elements(r.sources) WITH ORDINALITY t(x, o))`
 
@@ -311,7 +331,8 @@ func stagedAssignments() string {
 }
 
 // stagedFeatureSQL is the Feature of a staged row e (its columns named as
-// the events columns, its actors and sources as staged) as text: the same
+// the events columns, its actors as staged, its sources as the
+// import_sources step resolved them into e.source_docs) as text: the same
 // document featureSQLIn builds from the written event and its links, with
 // each source's publisher, title and date as the sources table now has
 // them. TestServedFeaturesStayCurrent holds the two equal.
@@ -319,11 +340,16 @@ func stagedFeatureSQL() string {
 	return `(` + featureSQLWith(geometryCRS84,
 		`COALESCE((SELECT json_agg(json_build_object('name', x->>'name', 'role', x->>'role') ORDER BY o)
 			FROM jsonb_array_elements(e.actors) WITH ORDINALITY t(x, o)), '[]'::json)`,
-		`COALESCE((SELECT json_agg(json_strip_nulls(json_build_object(
-				'url', s.url, 'publisher', NULLIF(s.publisher, ''), 'title', NULLIF(s.title, ''),
-				'published_at', s.published_at, 'excerpt', NULLIF(x->>'excerpt', ''))) ORDER BY o)
-			FROM jsonb_array_elements(e.sources) WITH ORDINALITY t(x, o) JOIN sources s ON s.url = x->>'url'), '[]'::json)`) + `)::text`
+		`COALESCE(e.source_docs, '[]'::json)`) + `)::text`
 }
+
+// stagedSourceDocs is the sources member of each staged event's Feature,
+// one row per event (eid, source_docs), from import_sources: joined to
+// the staged rows in one pass. A subquery per event joining sources by
+// URL was planned as a scan of sources per event (the table's statistics
+// predate the import's new sources): quadratic, 46 of the 53 s of an
+// import of 10 k events.
+const stagedSourceDocs = `(SELECT eid, json_agg(doc ORDER BY position) AS source_docs FROM import_sources GROUP BY eid)`
 
 // dropSecondaryIndexes drops, for an exclusive import, the indexes of the
 // tables it writes that enforce nothing (no primary key, no unique
@@ -400,10 +426,13 @@ func writeStaged(ctx context.Context, tx *sql.Tx, res *eventmap.ImportResult, o 
 				IS DISTINCT FROM
 				(` + writtenColumns("r.") + `)
 				OR ST_AsEWKB(e.geom) IS DISTINCT FROM ST_AsEWKB(r.geom)
-				OR ` + importedActors + ` IS DISTINCT FROM r.actors
-				OR ` + importedSources + ` IS DISTINCT FROM ` + stagedSources + `
+				OR COALESCE(ca.actors, '[]') IS DISTINCT FROM r.actors
+				OR COALESCE(cs.sources, '[]') IS DISTINCT FROM ` + stagedSources + `
 				THEN 'update' ELSE 'unchanged' END
-			FROM events e WHERE e.id = r.eid AND r.action = 'match'`, nil},
+			FROM events e
+			LEFT JOIN ` + currentActors + ` ca ON ca.event_id = e.id
+			LEFT JOIN ` + currentSources + ` cs ON cs.event_id = e.id
+			WHERE e.id = r.eid AND r.action = 'match'`, nil},
 		// Actors and sources first: each written event's Feature is built
 		// from its staged row and these, and stored by the same statement
 		// that writes the event, with its revision (the same document).
@@ -422,13 +451,26 @@ func writeStaged(ctx context.Context, tx *sql.Tx, res *eventmap.ImportResult, o 
 			ON CONFLICT (url) DO UPDATE SET
 				publisher = COALESCE(NULLIF(EXCLUDED.publisher, ''), sources.publisher),
 				title = COALESCE(NULLIF(EXCLUDED.title, ''), sources.title),
-				published_at = COALESCE(EXCLUDED.published_at, sources.published_at)`, nil},
+				published_at = COALESCE(EXCLUDED.published_at, sources.published_at)
+			WHERE (sources.publisher, sources.title, sources.published_at) IS DISTINCT FROM
+				(COALESCE(NULLIF(EXCLUDED.publisher, ''), sources.publisher), COALESCE(NULLIF(EXCLUDED.title, ''), sources.title),
+				 COALESCE(EXCLUDED.published_at, sources.published_at))`, nil},
+		// Each written event's sources, resolved to their rows once: the
+		// links and the Features' sources members are made from these.
+		{"resolve sources", `
+			CREATE TEMP TABLE import_sources ON COMMIT DROP AS
+			SELECT r.eid, (o - 1)::smallint AS position, s.id AS source_id, COALESCE(x->>'excerpt', '') AS excerpt,
+				json_strip_nulls(json_build_object(
+					'url', s.url, 'publisher', NULLIF(s.publisher, ''), 'title', NULLIF(s.title, ''),
+					'published_at', s.published_at, 'excerpt', NULLIF(x->>'excerpt', ''))) AS doc
+			FROM import_rows r, jsonb_array_elements(r.sources) WITH ORDINALITY t(x, o), sources s
+			WHERE r.action IN ('create', 'update') AND s.url = x->>'url'`, nil},
 		{"insert events", `
 			WITH ins AS (
 				INSERT INTO events (id, geom, version, updated_at, created_at, feature, ` + writtenColumns("") + `)
 				SELECT e.id, e.geom, e.version, e.updated_at, e.updated_at, ` + stagedFeatureSQL() + `, ` + writtenColumns("e.") + `
-				FROM (SELECT r.eid AS id, r.geom, r.actors, r.sources, 1::bigint AS version, now() AS updated_at, ` + writtenColumns("r.") + `
-				      FROM import_rows r WHERE r.action = 'create') e
+				FROM (SELECT r.eid AS id, r.geom, r.actors, sd.source_docs, 1::bigint AS version, now() AS updated_at, ` + writtenColumns("r.") + `
+				      FROM import_rows r LEFT JOIN ` + stagedSourceDocs + ` sd ON sd.eid = r.eid WHERE r.action = 'create') e
 				RETURNING id, version, feature)
 			INSERT INTO event_revisions (event_id, version, snapshot, editor, reason, action)
 			SELECT id, version, feature::jsonb, $1, $2, 'create' FROM ins`, []any{o.Editor, o.Reason}},
@@ -436,8 +478,9 @@ func writeStaged(ctx context.Context, tx *sql.Tx, res *eventmap.ImportResult, o 
 			WITH upd AS (
 				UPDATE events t SET geom = e.geom, version = e.version, updated_at = e.updated_at,
 					feature = ` + stagedFeatureSQL() + `, ` + stagedAssignments() + `
-				FROM (SELECT r.eid AS id, r.geom, r.actors, r.sources, cur.version + 1 AS version, now() AS updated_at, ` + writtenColumns("r.") + `
-				      FROM import_rows r JOIN events cur ON cur.id = r.eid WHERE r.action = 'update') e
+				FROM (SELECT r.eid AS id, r.geom, r.actors, sd.source_docs, cur.version + 1 AS version, now() AS updated_at, ` + writtenColumns("r.") + `
+				      FROM import_rows r JOIN events cur ON cur.id = r.eid LEFT JOIN ` + stagedSourceDocs + ` sd ON sd.eid = r.eid
+				      WHERE r.action = 'update') e
 				WHERE t.id = e.id
 				RETURNING t.id, t.version, t.feature)
 			INSERT INTO event_revisions (event_id, version, snapshot, editor, reason, action)
@@ -454,9 +497,7 @@ func writeStaged(ctx context.Context, tx *sql.Tx, res *eventmap.ImportResult, o 
 			DELETE FROM event_sources WHERE event_id IN (SELECT eid FROM import_rows WHERE action = 'update')`, nil},
 		{"link sources", `
 			INSERT INTO event_sources (event_id, source_id, excerpt, position)
-			SELECT r.eid, s.id, COALESCE(x->>'excerpt', ''), o - 1
-			FROM import_rows r, jsonb_array_elements(r.sources) WITH ORDINALITY t(x, o), sources s
-			WHERE r.action IN ('create', 'update') AND s.url = x->>'url'
+			SELECT eid, source_id, excerpt, position FROM import_sources
 			ON CONFLICT DO NOTHING`, nil},
 	}
 	var indexes []string
@@ -470,29 +511,39 @@ func writeStaged(ctx context.Context, tx *sql.Tx, res *eventmap.ImportResult, o 
 		}
 	}
 	for _, s := range steps {
+		t0 := time.Now()
 		if _, err := tx.ExecContext(ctx, s.sql, s.args...); err != nil {
 			return wrapErr(err, "import: "+s.what)
 		}
-	}
-	// Events of this import were written with their documents; other
-	// events citing a source whose publisher or title it filled in were
-	// marked missing (the sources_changed trigger) and are rebuilt here.
-	if err := refillFeatures(ctx, tx); err != nil {
-		return err
+		o.step(s.what, t0)
 	}
 	if o.Exclusive {
 		// One sort per index instead of one descent per row and index.
+		t0 := time.Now()
 		for _, def := range indexes {
 			if _, err := tx.ExecContext(ctx, catalogIndexSQL(def)); err != nil {
 				return wrapErr(err, "import: rebuild index")
 			}
 		}
+		o.step("rebuild indexes", t0)
 		// Each ADD checks every row with one join, and refuses the whole
 		// import if any row breaks the key.
+		t0 = time.Now()
 		if _, err := tx.ExecContext(ctx, addForeignKeys); err != nil {
 			return wrapErr(err, "import: check foreign keys")
 		}
+		o.step("check foreign keys", t0)
 	}
+	// Events of this import were written with their documents; other
+	// events citing a source whose publisher or title it filled in were
+	// marked missing (the sources_changed trigger) and are rebuilt here,
+	// found by events_feature_missing_idx (rebuilt by now if exclusive:
+	// without it this reads every event).
+	t0 := time.Now()
+	if err := refillFeatures(ctx, tx); err != nil {
+		return err
+	}
+	o.step("refill features", t0)
 	rows, err := tx.QueryContext(ctx, `SELECT action, count(*) FROM import_rows GROUP BY action`)
 	if err != nil {
 		return wrapErr(err, "import: count")
@@ -516,4 +567,11 @@ func writeStaged(ctx context.Context, tx *sql.Tx, res *eventmap.ImportResult, o 
 		}
 	}
 	return wrapErr(rows.Err(), "import: count")
+}
+
+// step tells o.Step that the step what, begun at t0, is done.
+func (o ImportOptions) step(what string, t0 time.Time) {
+	if o.Step != nil {
+		o.Step(what, time.Since(t0))
+	}
 }

@@ -32,6 +32,9 @@ type ImportRequest struct {
 	// OnRow, if set, is called for each row read from the file, as the
 	// import goes (the server's import progress metric).
 	OnRow func()
+	// OnStep, if set, is told each step of the import as it finishes
+	// and how long it took (store.ImportOptions.Step).
+	OnStep func(step string, took time.Duration)
 }
 
 // ImportFile reads one file and imports its events: the one import path
@@ -63,6 +66,7 @@ func ImportFile(ctx context.Context, db *store.DB, r io.Reader, req ImportReques
 	}
 	res, err := db.Import(ctx, next, store.ImportOptions{
 		Editor: req.Editor, Reason: "import of " + req.Name, DryRun: req.DryRun, SkipInvalid: req.SkipInvalid,
+		Step: req.OnStep,
 	})
 	rep.ImportResult = res
 	// The rules store checks itself (PostGIS validity, repeated ids) name

@@ -10,7 +10,7 @@ import (
 	"eventmap/demo"
 )
 
-const demoDataUsage = `usage: eventmap demo-data [--synthetic N [--seed S]]
+const demoDataUsage = `usage: eventmap demo-data [--synthetic N [--seed S] [--timings]]
 
 Without flags, loads the sample events (running it again changes
 nothing). With --synthetic N, imports N generated events clustered around
@@ -24,6 +24,7 @@ func demoData(ctx context.Context, e env, args []string) error {
 	fs.Usage = func() { fmt.Fprintln(e.stderr, demoDataUsage) }
 	n := fs.Int("synthetic", 0, "load this many synthetic events instead of the sample")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic events")
+	timings := fs.Bool("timings", false, "print each step of the synthetic import and its time to stderr")
 	cfgArgs, own := splitArgs(args, fs)
 	cfg, _, err := config.Load("demo-data", cfgArgs, e.lookupEnv, e.stderr)
 	if err != nil {
@@ -45,7 +46,7 @@ func demoData(ctx context.Context, e env, args []string) error {
 	defer db.Close()
 	if *n > 0 {
 		started := time.Now()
-		res, err := demo.LoadSynthetic(ctx, db, *n, *seed)
+		res, err := demo.LoadSynthetic(ctx, db, *n, *seed, stepPrinter(e.stderr, *timings))
 		if err != nil {
 			return err
 		}

@@ -35,6 +35,7 @@ flags:
   --skip-invalid                import the valid rows when some are rejected
   --report FILE                 also write the report as JSON to FILE ("-": stdout)
   --editor NAME                 who the revisions name (default: user@host)
+  --timings                     print each step of the import and its time to stderr
   -- plus the database flags of "eventmap import -h"`
 
 // importCmd imports files, one transaction each, and prints a report per
@@ -47,6 +48,7 @@ func importCmd(ctx context.Context, e env, args []string) error {
 	skip := fs.Bool("skip-invalid", false, "import the valid rows when some are rejected")
 	reportPath := fs.String("report", "", "write the JSON report to this file (- for stdout)")
 	editor := fs.String("editor", defaultEditor(), "editor named in the revisions")
+	timings := fs.Bool("timings", false, "print each step of the import and its time to stderr")
 	cfgArgs, own := splitArgs(args, fs)
 	cfg, _, err := config.Load("import", cfgArgs, e.lookupEnv, e.stderr)
 	if err != nil {
@@ -77,6 +79,7 @@ func importCmd(ctx context.Context, e env, args []string) error {
 	for _, path := range files {
 		rep, err := importOne(ctx, e, path, transfer.ImportRequest{
 			Name: filepath.Base(path), Format: f, Editor: *editor, DryRun: *dryRun, SkipInvalid: *skip,
+			OnStep: stepPrinter(e.stderr, *timings),
 		}, db)
 		if rep != nil {
 			rep.WriteText(e.stdout)
@@ -252,3 +255,13 @@ func splitArgs(args []string, fs *flag.FlagSet) (cfg, own []string) {
 
 // isBoolFlag: the configuration has no boolean flags, but -h takes no value.
 func isBoolFlag(name string) bool { return name == "h" || name == "help" }
+
+// stepPrinter prints each step of an import and its time, when on.
+func stepPrinter(w io.Writer, on bool) func(string, time.Duration) {
+	if !on {
+		return nil
+	}
+	return func(step string, took time.Duration) {
+		fmt.Fprintf(w, "  %-24s %8.2f s\n", step, took.Seconds())
+	}
+}

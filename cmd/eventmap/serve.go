@@ -118,6 +118,8 @@ func serve(ctx context.Context, e env, args []string) error {
 	if ms != nil {
 		_ = ms.Shutdown(shutdownCtx)
 	}
+	// Background imports are kept in memory only: they roll back.
+	srv.Close()
 	log.Info("stopped")
 	return nil
 }
