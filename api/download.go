@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"eventmap"
 	"eventmap/exchange"
 	"eventmap/transfer"
 )
@@ -42,7 +43,8 @@ func (s *Server) downloadHandler(c echo.Context) error {
 	if v := q.Get("f"); v != "" {
 		var err error
 		if format, err = exchange.ParseFormat(v); err != nil {
-			return err
+			// The CLI's flag is --format; here the parameter is f.
+			return eventmap.Invalid("f", "must be one of csv, geojson, ndjson, got "+strconv.Quote(v))
 		}
 	}
 	sel := q

@@ -128,13 +128,20 @@ func TestDownload(t *testing.T) {
 		}
 	})
 
-	for _, q := range []string{"f=xml", "f=csv&limit=5", "bbox=1,2"} {
+	// Each refusal names the query parameter the client sent.
+	for q, field := range map[string]string{"f=xml": "f", "f=csv&limit=5": "limit", "bbox=1,2": "bbox"} {
 		t.Run("bad "+q, func(t *testing.T) {
 			r := get(t, ts.URL+"/collections/events/download?"+q)
-			var p struct{ Type, Detail string }
+			var p struct {
+				Type, Detail string
+				Errors       []struct{ Field string }
+			}
 			if err := json.Unmarshal(r.body, &p); err != nil || r.status != 400 ||
 				r.header.Get("Content-Type") != "application/problem+json" || p.Detail == "" {
 				t.Errorf("%d %q: %s", r.status, r.header.Get("Content-Type"), r.body)
+			}
+			if len(p.Errors) == 0 || p.Errors[0].Field != field {
+				t.Errorf("errors %+v, want field %q first", p.Errors, field)
 			}
 		})
 	}
