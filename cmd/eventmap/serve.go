@@ -69,9 +69,18 @@ func serve(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Both listeners are bound before anything slow (the extents below),
+	// so that the addresses asked for are taken at once.
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
+	}
+	var mln net.Listener
+	if cfg.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("serve: metrics listener (EVENTMAP_METRICS_ADDR): %w", err)
+		}
 	}
 	hs := &http.Server{
 		Handler:           srv,
@@ -86,7 +95,7 @@ func serve(ctx context.Context, e env, args []string) error {
 	// Before the first request, not beside it: a map opened as the server
 	// comes up would otherwise compute them a second time, in its first
 	// load (460 ms at 1 M in make bench). Bounded, so a slow database
-	// delays listening by seconds at most.
+	// delays serving by seconds at most (connections wait in the backlog).
 	warmCtx, cancelWarm := context.WithTimeout(ctx, 15*time.Second)
 	warmExtents(warmCtx, log, readers)
 	cancelWarm()
@@ -95,12 +104,7 @@ func serve(ctx context.Context, e env, args []string) error {
 	// Metrics on an address of their own (loopback by default), so they
 	// are not served to the public with the API.
 	var ms *http.Server
-	if cfg.MetricsAddr != "" {
-		mln, err := net.Listen("tcp", cfg.MetricsAddr)
-		if err != nil {
-			hs.Close()
-			return fmt.Errorf("serve: metrics listener (EVENTMAP_METRICS_ADDR): %w", err)
-		}
+	if mln != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", srv.MetricsHandler())
 		ms = &http.Server{Handler: mux, ReadHeaderTimeout: cfg.ReadHeaderTimeout, WriteTimeout: time.Minute}
