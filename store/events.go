@@ -499,7 +499,7 @@ type Extent struct {
 // so the extent contains the events, possibly with a margin.
 func (db *DB) EventExtents(ctx context.Context, f EventFilter) (all, areas Extent, err error) {
 	if whole := (EventFilter{IncludeRestricted: f.IncludeRestricted}); !reflect.DeepEqual(f, whole) {
-		return scanExtents(ctx, db.db, f)
+		return filterExtents(ctx, db.db, f)
 	}
 	tx, err := db.beginPage(ctx, true)
 	if err != nil {
@@ -529,37 +529,38 @@ func (db *DB) EventExtents(ctx context.Context, f EventFilter) (all, areas Exten
 		(SELECT max(e.occurred_at) FROM events e WHERE ` + q.whereSQL() + `)`
 	areaEnds := `(SELECT min(e.occurred_at) FROM events e WHERE ` + q.whereSQL() + ` AND ` + areaCondition + `),
 		(SELECT max(e.occurred_at) FROM events e WHERE ` + q.whereSQL() + ` AND ` + areaCondition + `)`
-	var b [2][4]sql.NullFloat64
-	var t [2][2]sql.NullTime
-	err = tx.QueryRowContext(ctx, `WITH shapes AS (`+shapes+`)
+	all, areas, err = scanExtents(tx.QueryRowContext(ctx, `WITH shapes AS (`+shapes+`)
 		SELECT `+box+`, `+ends+`,
 			(SELECT ST_XMin(ab) FROM shapes), (SELECT ST_YMin(ab) FROM shapes),
 			(SELECT ST_XMax(ab) FROM shapes), (SELECT ST_YMax(ab) FROM shapes), `+areaEnds,
-		q.args...).Scan(&b[0][0], &b[0][1], &b[0][2], &b[0][3], &t[0][0], &t[0][1], &b[1][0], &b[1][1], &b[1][2], &b[1][3], &t[1][0], &t[1][1])
+		q.args...))
 	if err != nil {
-		return Extent{}, Extent{}, wrapErr(err, "compute extents")
+		return Extent{}, Extent{}, err
 	}
-	all, areas = extentOf(b[0], t[0]), extentOf(b[1], t[1])
 	db.extents.put(version, [2]Extent{all, areas})
 	return all, areas, nil
 }
 
-// scanExtents is EventExtents for any filter: one scan of what it selects.
-func scanExtents(ctx context.Context, qr queryer, f EventFilter) (all, areas Extent, err error) {
+// filterExtents is EventExtents for any filter: one scan of what it selects.
+func filterExtents(ctx context.Context, qr queryer, f EventFilter) (all, areas Extent, err error) {
 	var q query
 	f.apply(&q)
-	var b [2][4]sql.NullFloat64
-	var t [2][2]sql.NullTime
-	err = qr.QueryRowContext(ctx, `
+	return scanExtents(qr.QueryRowContext(ctx, `
 		SELECT ST_XMin(x.b), ST_YMin(x.b), ST_XMax(x.b), ST_YMax(x.b), x.start, x.stop,
 			ST_XMin(x.ab), ST_YMin(x.ab), ST_XMax(x.ab), ST_YMax(x.ab), x.astart, x.astop
 		FROM (SELECT ST_Extent(e.geom) AS b, min(e.occurred_at) AS start, max(e.occurred_at) AS stop,
 				ST_Extent(e.geom) FILTER (WHERE `+areaCondition+`) AS ab,
 				min(e.occurred_at) FILTER (WHERE `+areaCondition+`) AS astart,
 				max(e.occurred_at) FILTER (WHERE `+areaCondition+`) AS astop
-		      FROM `+f.from(&q)+` WHERE `+q.whereSQL()+`) x`, q.args...).
-		Scan(&b[0][0], &b[0][1], &b[0][2], &b[0][3], &t[0][0], &t[0][1], &b[1][0], &b[1][1], &b[1][2], &b[1][3], &t[1][0], &t[1][1])
-	if err != nil {
+		      FROM `+f.from(&q)+` WHERE `+q.whereSQL()+`) x`, q.args...))
+}
+
+// scanExtents reads the row both extent statements give: the events'
+// box and time range, then the areas' (NULLs: no event).
+func scanExtents(row *sql.Row) (all, areas Extent, err error) {
+	var b [2][4]sql.NullFloat64
+	var t [2][2]sql.NullTime
+	if err := row.Scan(&b[0][0], &b[0][1], &b[0][2], &b[0][3], &t[0][0], &t[0][1], &b[1][0], &b[1][1], &b[1][2], &b[1][3], &t[1][0], &t[1][1]); err != nil {
 		return Extent{}, Extent{}, wrapErr(err, "compute extents")
 	}
 	return extentOf(b[0], t[0]), extentOf(b[1], t[1]), nil

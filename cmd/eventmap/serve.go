@@ -40,7 +40,7 @@ func serve(ctx context.Context, e env, args []string) error {
 	log.Info("migrations applied", "count", n)
 
 	var opts []api.Option
-	readers := []*store.DB{db}
+	readers := []*store.DB{db} // the primary, then the read replica if any
 	if cfg.DatabaseReadURL != "" {
 		read, err := store.Open(ctx, store.Options{
 			URL:              cfg.DatabaseReadURL,
@@ -146,13 +146,18 @@ func displayHost(a net.Addr) string {
 	return net.JoinHostPort(host, port)
 }
 
-// warmExtents computes the collections' extents once at start, for
-// anonymous readers and token holders, so that the first map or GIS client
-// does not wait for them (at 1 M events they read every event stored as an
-// area; store.EventExtents keeps them until the next write).
+// warmExtents computes the collections' extents once at start, so that
+// the first map or GIS client does not wait for them (at 1 M events they
+// read every event stored as an area; store.EventExtents keeps them until
+// the next write): on the primary for anonymous readers and token holders,
+// on a read replica (dbs[1]) for the anonymous readers it serves.
 func warmExtents(ctx context.Context, log *slog.Logger, dbs []*store.DB) {
-	for _, db := range dbs {
-		for _, restricted := range []bool{false, true} {
+	for i, db := range dbs {
+		restricted := []bool{false, true}
+		if i > 0 {
+			restricted = restricted[:1] // token holders read the primary
+		}
+		for _, restricted := range restricted {
 			if _, _, err := db.EventExtents(ctx, store.EventFilter{IncludeRestricted: restricted}); err != nil {
 				log.Warn("could not compute the collections' extents ahead of the first request", "err", err)
 				return
