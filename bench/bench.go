@@ -46,6 +46,7 @@ type Options struct {
 	NoParallel  bool          // max_parallel_workers_per_gather = 0 on the bench databases
 	NoJIT       bool          // jit = off on the bench databases
 	Exports     []string      // export formats to time
+	ImportSize  int           // events of the database whose NDJSON export is imported (100 k; 0: no import phase)
 	OutDir      string        // where the results file goes
 	WorkDir     string        // logs and scratch files
 	ArtifactDir string        // the browser's screenshots
@@ -315,6 +316,13 @@ func Run(ctx context.Context, o Options) (string, error) {
 		}
 		e.copySeconds, e.load = copySeconds, loadAverage()
 		r.exports = append(r.exports, e)
+	}
+
+	// 8. Import of an NDJSON export into a served database, new and again
+	// with 1 % changed, each against COPY of the same file, with a reader
+	// paging the densest box meanwhile.
+	if o.ImportSize > 0 && ctx.Err() == nil {
+		r.imports = measureImports(ctx, &o, dbs, problem)
 	}
 	if ctx.Err() != nil {
 		return "", ctx.Err()

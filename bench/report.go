@@ -28,6 +28,7 @@ type report struct {
 	gzipOn, gzipOff    *loadStats
 	levels             []gzipLevel
 	exports            []exportRun
+	imports            *importPhase
 	problems           []string // phases that could not measure, and why
 }
 
@@ -450,6 +451,9 @@ func (r *report) write() (string, error) {
 			o.Limit, r.gzipOn.rps(), r.gzipOn.bytesPer()/1e3, r.gzipOn.failed(), r.gzipOff.rps(), r.gzipOff.bytesPer()/1e3, r.gzipOff.failed(), r6, r.gzipOn.bytesPer()/r.gzipOff.bytesPer())
 	}
 	p("")
+	if ip := r.imports; ip != nil && len(ip.runs) > 0 {
+		r.writeImports(p)
+	}
 	if len(r.problems) > 0 {
 		p("Phases that could not measure:")
 		p("")
@@ -481,6 +485,10 @@ func (r *report) write() (string, error) {
 	p("- 4: random 0.2° boxes around the synthetic towns (moved by up to 0.03°, new each request), default settings against `EVENTMAP_COUNT_LIMIT=0`; then the Syria-wide box one request at a time.")
 	p("- 5: `eventmap export --format F --output FILE`, whole large table, timed as a process; peak RSS from the kernel's rusage. Baseline: `psql \\copy (SELECT feature FROM events WHERE <public> ORDER BY occurred_at DESC, id DESC) TO '/dev/null'` just before, the same rows with nothing between PostgreSQL and the disk; the ratio is the export's time over COPY's.")
 	p("- 6: the closed loop of 4 (count off) with `Accept-Encoding: gzip`; KB/page are bytes on the wire.")
+	if ip := r.imports; ip != nil && len(ip.runs) > 0 {
+		p("- Import: `eventmap export --format ndjson` of the %s-event database (its public events, as served) is imported with `eventmap import --report - --timings FILE` into `%s`, created empty and migrated, while `eventmap serve` serves it (a live import: the API keeps serving), timed as a process; then a copy of the file with `properties.fatalities` raised by one on every %dth line is imported the same way, and the report must say created = Features, then updated = changed lines, created = 0. Baseline: `psql \\copy import_copy_baseline (doc) FROM FILE WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')` of the same file into a one-column table without indexes just before each import (bytes JSON never holds raw, so every line arrives whole); the ratio is the import's time over COPY's. Reader: one client in a closed loop on `items?bbox=<densest box of the source>&limit=%d` during the import, then for as long again on the imported data; each file is one transaction, so during the first import it reads an empty table and the ratio shows only what the import's work costs it.",
+			count(ip.source.events), importDB, changeEvery, readerLimit)
+	}
 	p("")
 	p("### EXPLAIN (ANALYZE, BUFFERS), %s events, densest box", count(large.db.events))
 	for _, e := range large.explains {
@@ -601,4 +609,58 @@ func loadAverage() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], ", ")
+}
+
+// writeImports writes the import phase's table, beside the export rows.
+func (r *report) writeImports(p func(string, ...any)) {
+	ip := r.imports
+	p("## Import into a served database (%s events, NDJSON)", count(ip.source.events))
+	p("")
+	p("The NDJSON export of %s (%s Features, %.1f MB) imported into a new database served meanwhile, then again with every %dth Feature changed; each against `psql \\copy` of the same file into an unindexed one-column table. Reads: one client in a closed loop on `items?bbox=%s&limit=%d` (the densest box, near %s: %s public events once imported), during the import and then as long again after it; ms.",
+		ip.source.name, num(int64(ip.features)), float64(ip.fileBytes)/1e6, changeEvery, ip.dense.param(), readerLimit, ip.town, num(ip.denseEvents))
+	p("")
+	p("| import | Features | seconds | Features/s | COPY seconds | import / COPY | report | reads during: p50 / p99 / max (requests, non-200) | reads after | p50, p99 during / after | load at the end |")
+	p("|---|---|---|---|---|---|---|---|---|---|---|")
+	for _, run := range ip.runs {
+		what := "new, into the empty database"
+		if run.what == "re-import" {
+			what = fmt.Sprintf("re-import, %s changed (%.0f %%)", num(int64(run.changed)), 100*float64(run.changed)/float64(ip.features))
+		}
+		copySecs, ratio := "not run", "—"
+		if run.copySeconds > 0 {
+			copySecs = fmt.Sprintf("%.2f", run.copySeconds)
+			ratio = fmt.Sprintf("**%.1f×**", run.seconds/run.copySeconds)
+		}
+		rep := run.rep
+		reads := func(st *loadStats) string {
+			if st == nil || len(st.lat) == 0 {
+				return "none"
+			}
+			return fmt.Sprintf("%s / %s / %s (%s, %d)", msf(st.pct(0.5)), msf(st.pct(0.99)), msf(st.pct(1)), num(st.requests+st.errors), st.errors)
+		}
+		cost := "—"
+		if d, a := run.during, run.after; d != nil && a != nil && len(d.lat) > 0 && len(a.lat) > 0 {
+			cost = fmt.Sprintf("%.2f×, %.2f×", float64(d.pct(0.5))/float64(a.pct(0.5)), float64(d.pct(0.99))/float64(a.pct(0.99)))
+		}
+		p("| %s | %s | %.2f | %s | %s | %s | created %s, updated %s, unchanged %s, rejected %s | %s | %s | %s | %s |",
+			what, num(int64(ip.features)), run.seconds, num(int64(float64(ip.features)/run.seconds)), copySecs, ratio,
+			num(int64(rep.Created)), num(int64(rep.Updated)), num(int64(rep.Unchanged)), num(int64(rep.Rejected)),
+			reads(run.during), reads(run.after), cost, run.load)
+	}
+	p("")
+	for _, run := range ip.runs {
+		if len(run.steps) == 0 {
+			continue
+		}
+		var parts []string
+		for _, s := range run.steps {
+			parts = append(parts, fmt.Sprintf("%s %.2f", s.name, s.seconds))
+		}
+		what := "the new import"
+		if run.what == "re-import" {
+			what = "the re-import"
+		}
+		p("Steps of %s (`--timings`, s): %s.", what, strings.Join(parts, ", "))
+		p("")
+	}
 }

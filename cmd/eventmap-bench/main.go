@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.NoParallel, "no-parallel", false, "set max_parallel_workers_per_gather = 0 on the bench databases")
 	fs.BoolVar(&o.NoJIT, "no-jit", false, "set jit = off on the bench databases")
 	exports := fs.String("exports", "geojson,ndjson,csv", "export formats to time, comma-separated")
+	fs.IntVar(&o.ImportSize, "import-events", 100_000, "events of the bench database whose NDJSON export is imported into a served database and re-imported (0: no import phase)")
 	fs.StringVar(&o.OutDir, "out", "bench/results", "directory of the results file")
 	fs.StringVar(&o.WorkDir, "work", ".artifacts/bench", "logs and scratch files")
 	fs.StringVar(&o.ArtifactDir, "artifacts", ".artifacts", "directory of the map's screenshots")
