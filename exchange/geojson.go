@@ -21,6 +21,7 @@ type collectionReader struct {
 	n       int
 	started bool
 	done    bool
+	ahead   featuresAhead
 }
 
 func newCollectionReader(r io.Reader) *collectionReader {
@@ -85,13 +86,16 @@ func (c *collectionReader) start() error {
 	return eventmap.Invalid("features", "is missing: a FeatureCollection lists its events in features")
 }
 
-func (c *collectionReader) Next() (eventmap.Row, error) {
+func (c *collectionReader) Next() (eventmap.Row, error) { return c.ahead.next(c.readRaw) }
+
+// readRaw reads the next Feature's bytes, not yet decoded.
+func (c *collectionReader) readRaw() (int, []byte, error) {
 	if c.done {
-		return eventmap.Row{}, io.EOF
+		return 0, nil, io.EOF
 	}
 	if !c.started {
 		if err := c.start(); err != nil {
-			return eventmap.Row{}, err
+			return 0, nil, err
 		}
 	}
 	if !c.dec.More() {
@@ -99,17 +103,17 @@ func (c *collectionReader) Next() (eventmap.Row, error) {
 		// The members after "features" (links, timeStamp) are not read:
 		// what matters is that the array closed.
 		if _, err := c.dec.Token(); err != nil {
-			return eventmap.Row{}, c.syntax(err)
+			return 0, nil, c.syntax(err)
 		}
-		return eventmap.Row{}, io.EOF
+		return 0, nil, io.EOF
 	}
 	var raw json.RawMessage
 	if err := c.dec.Decode(&raw); err != nil {
-		return eventmap.Row{}, c.syntax(err)
+		return 0, nil, c.syntax(err)
 	}
 	c.lim.mark(c.dec.InputOffset())
 	c.n++
-	return featureRow(c.n, raw), nil
+	return c.n, raw, nil
 }
 
 // featureRow checks one imported Feature with the API's rules.
@@ -131,9 +135,10 @@ func featureRow(line int, raw []byte) eventmap.Row {
 // seqReader reads one Feature per line (NDJSON, GeoJSON text sequences:
 // a leading RS on a line is allowed, RFC 8142).
 type seqReader struct {
-	br   *bufio.Reader
-	line int
-	buf  []byte
+	br    *bufio.Reader
+	line  int
+	buf   []byte
+	ahead featuresAhead
 }
 
 func newSeqReader(r io.Reader) *seqReader {
@@ -142,7 +147,11 @@ func newSeqReader(r io.Reader) *seqReader {
 
 func (s *seqReader) Unit() string { return "line" }
 
-func (s *seqReader) Next() (eventmap.Row, error) {
+func (s *seqReader) Next() (eventmap.Row, error) { return s.ahead.next(s.readRaw) }
+
+// readRaw reads the next line's Feature, not yet decoded; its bytes are
+// the line buffer's own until the next call.
+func (s *seqReader) readRaw() (int, []byte, error) {
 	for {
 		s.buf = s.buf[:0]
 		s.line++
@@ -150,16 +159,16 @@ func (s *seqReader) Next() (eventmap.Row, error) {
 			chunk, err := s.br.ReadSlice('\n')
 			s.buf = append(s.buf, chunk...)
 			if len(s.buf) > MaxRowBytes {
-				return eventmap.Row{}, eventmap.Invalid("line "+strconv.Itoa(s.line), fmt.Sprintf("is longer than %d bytes: one Feature per line is expected", MaxRowBytes))
+				return 0, nil, eventmap.Invalid("line "+strconv.Itoa(s.line), fmt.Sprintf("is longer than %d bytes: one Feature per line is expected", MaxRowBytes))
 			}
 			if errors.Is(err, bufio.ErrBufferFull) {
 				continue
 			}
 			if errors.Is(err, io.EOF) && len(s.buf) == 0 {
-				return eventmap.Row{}, io.EOF
+				return 0, nil, io.EOF
 			}
 			if err != nil && !errors.Is(err, io.EOF) {
-				return eventmap.Row{}, eventmap.Invalid("file", "could not be read: "+err.Error())
+				return 0, nil, eventmap.Invalid("file", "could not be read: "+err.Error())
 			}
 			break
 		}
@@ -167,6 +176,6 @@ func (s *seqReader) Next() (eventmap.Row, error) {
 		if len(text) == 0 {
 			continue
 		}
-		return featureRow(s.line, text), nil
+		return s.line, text, nil
 	}
 }

@@ -148,11 +148,22 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, o ExportOptions, 
 			lastID string
 			err    error
 		)
+		var stmt string
 		if csv != nil {
-			n, lastAt, lastID, err = csvBatch(ctx, tx, &q, csv.batchSQL(&q, batch), &holes, emit)
+			stmt = csv.batchSQL(&q, batch)
 		} else {
-			n, lastAt, lastID, err = featureBatch(ctx, tx, &q, batch(`e.occurred_at, e.id, `+f.feature(geometryCRS84)+`::text`), o.Sep, &joined, emit)
+			stmt = exportBatchSQL(`e.occurred_at, e.id, `+f.feature(geometryCRS84)+`::text`, from, where, limit)
 		}
+		rows, err := tx.QueryContext(ctx, stmt, q.args...)
+		if err != nil {
+			return wrapErr(err, "fetch export")
+		}
+		if csv != nil {
+			n, lastAt, lastID, err = csvBatch(rows, &holes, emit)
+		} else {
+			n, lastAt, lastID, err = featureBatch(rows, o.Sep, &joined, emit)
+		}
+		rows.Close()
 		if err != nil {
 			return err
 		}
@@ -163,17 +174,12 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, o ExportOptions, 
 	}
 }
 
-// featureBatch runs one batch of Features (stmt selects occurred_at, id
-// and the Feature, in export order) and emits them joined by sep, in
+// featureBatch reads one batch of Features (rows of occurred_at, id and
+// the Feature, in export order) and emits them joined by sep, in
 // chunks of about exportChunkBytes. The rows come one per row: joining
 // them in PostgreSQL (string_agg) cost eight times their reading, as
 // much as all the rest of the export.
-func featureBatch(ctx context.Context, tx *sql.Tx, q *query, stmt, sep string, buf *[]byte, emit func(ExportChunk) error) (n int, lastAt, lastID string, err error) {
-	rows, err := tx.QueryContext(ctx, stmt, q.args...)
-	if err != nil {
-		return 0, "", "", wrapErr(err, "fetch export")
-	}
-	defer rows.Close()
+func featureBatch(rows *sql.Rows, sep string, buf *[]byte, emit func(ExportChunk) error) (n int, lastAt, lastID string, err error) {
 	var (
 		at, id, feature sql.RawBytes
 		last            []byte
@@ -214,14 +220,9 @@ func featureBatch(ctx context.Context, tx *sql.Tx, q *query, stmt, sep string, b
 	return n, lastAt, lastID, nil
 }
 
-// csvBatch runs one batch of CSV lines (csvSQL.batchSQL: one row of
+// csvBatch reads one batch of CSV lines (csvSQL.batchSQL: one row of
 // count, last key, lines and holes) and emits it.
-func csvBatch(ctx context.Context, tx *sql.Tx, q *query, stmt string, holes *[]ExportHole, emit func(ExportChunk) error) (n int, lastAt, lastID string, err error) {
-	rows, err := tx.QueryContext(ctx, stmt, q.args...)
-	if err != nil {
-		return 0, "", "", wrapErr(err, "fetch export")
-	}
-	defer rows.Close()
+func csvBatch(rows *sql.Rows, holes *[]ExportHole, emit func(ExportChunk) error) (n int, lastAt, lastID string, err error) {
 	var (
 		at       sql.NullString
 		id       sql.NullString

@@ -29,6 +29,9 @@ type ImportRequest struct {
 	Editor      string
 	DryRun      bool
 	SkipInvalid bool
+	// Exclusive loads a database rather than feeding a live one
+	// (store.ImportOptions.Exclusive): readers wait until it commits.
+	Exclusive bool
 	// OnRow, if set, is called for each row read from the file, as the
 	// import goes (the server's import progress metric).
 	OnRow func()
@@ -66,7 +69,7 @@ func ImportFile(ctx context.Context, db *store.DB, r io.Reader, req ImportReques
 	}
 	res, err := db.Import(ctx, next, store.ImportOptions{
 		Editor: req.Editor, Reason: "import of " + req.Name, DryRun: req.DryRun, SkipInvalid: req.SkipInvalid,
-		Step: req.OnStep,
+		Exclusive: req.Exclusive, Step: req.OnStep,
 	})
 	rep.ImportResult = res
 	// The rules store checks itself (PostGIS validity, repeated ids) name

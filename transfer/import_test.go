@@ -522,3 +522,61 @@ func TestCSVRoundTripOfEventsMadeHere(t *testing.T) {
 		}
 	}
 }
+
+// A re-import compares each event's actors and sources with what it has:
+// from its served Feature, or from the link tables when a source edit
+// left the Feature to be rebuilt. A changed role, order, excerpt or URL
+// is an update; the same links in the same order are not.
+func TestReimportComparesLinks(t *testing.T) {
+	t.Parallel()
+	db, raw := openDB(t)
+	line := func(id, actors, sources string) string {
+		return `{"type":"Feature","geometry":{"type":"Point","coordinates":[36.3,33.5]},"properties":{"external_id":"` + id +
+			`","title":"Raid ` + id + `","type":"raid","occurred_at":"2025-10-01T02:00:00Z","time_precision":"day","country":"SYR","geo_precision":"town","actors":` + actors + `,"sources":` + sources + `}}` + "\n"
+	}
+	actors := `[{"name":"SDF","role":"perpetrator"},{"name":"IS","role":"target"}]`
+	sources := `[{"url":"https://example.org/a","excerpt":"night raid"},{"url":"https://example.org/b"}]`
+	ids := []string{"L1", "L2", "L3", "L4", "L5", "L6"}
+	file := func(edit map[string][2]string) string {
+		var b strings.Builder
+		for _, id := range ids {
+			a, s := actors, sources
+			if e, ok := edit[id]; ok {
+				a, s = e[0], e[1]
+			}
+			b.WriteString(line(id, a, s))
+		}
+		return b.String()
+	}
+	if rep, err := importBytes(t, db, strings.NewReader(file(nil)), "links.ndjson", transfer.ImportRequest{}); err != nil || rep.Created != 6 {
+		t.Fatalf("first import: %v %+v", err, rep)
+	}
+	// L6's Feature is to be rebuilt, as after an edit of a source it cites:
+	// its links are compared from the link tables.
+	if _, err := raw.Exec(`UPDATE events SET feature = NULL WHERE external_id = 'L6'`); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := importBytes(t, db, strings.NewReader(file(nil)), "links.ndjson", transfer.ImportRequest{}); err != nil || rep.Unchanged != 6 || rep.Updated != 0 {
+		t.Fatalf("the same file again: %v %+v", err, rep)
+	}
+	edits := map[string][2]string{
+		"L1": {`[{"name":"SDF","role":"perpetrator"},{"name":"IS","role":"victim"}]`, sources},                                           // a role
+		"L2": {`[{"name":"IS","role":"target"},{"name":"SDF","role":"perpetrator"}]`, sources},                                           // the order
+		"L3": {actors, `[{"url":"https://example.org/a","excerpt":"dawn raid"},{"url":"https://example.org/b"}]`},                        // an excerpt
+		"L4": {actors, `[{"url":"https://example.org/a","excerpt":"night raid"},{"url":"https://example.org/c"}]`},                       // a URL
+		"L6": {`[{"name":"SDF","role":"perpetrator"}]`, sources},                                                                         // links only
+		"L5": {actors, `[{"url":"https://example.org/a","excerpt":"night raid","publisher":"Example"},{"url":"https://example.org/b"}]`}, // a publisher: the source's, not the event's
+	}
+	rep, err := importBytes(t, db, strings.NewReader(file(edits)), "links-2.ndjson", transfer.ImportRequest{})
+	if err != nil || rep.Updated != 5 || rep.Unchanged != 1 {
+		t.Fatalf("edited links: %v %+v, want 5 updated (L1-L4, L6) and L5 unchanged", err, rep)
+	}
+	var changed string
+	if err := raw.QueryRow(`SELECT string_agg(e.external_id, ',' ORDER BY e.external_id) FROM events e
+		WHERE EXISTS (SELECT 1 FROM event_revisions r WHERE r.event_id = e.id AND r.reason = 'import of links-2.ndjson')`).Scan(&changed); err != nil {
+		t.Fatal(err)
+	}
+	if changed != "L1,L2,L3,L4,L6" {
+		t.Errorf("revised by the second file: %s, want L1,L2,L3,L4,L6", changed)
+	}
+}

@@ -36,6 +36,11 @@ flags:
   --report FILE                 also write the report as JSON to FILE ("-": stdout)
   --editor NAME                 who the revisions name (default: user@host)
   --timings                     print each step of the import and its time to stderr
+  --exclusive                   for loading a database, not for a live one: the import
+                                takes the event tables for itself until it commits
+                                (readers and writers wait), sets their indexes and foreign
+                                keys aside and builds them again once: several times faster
+                                for a large file into a small database
   -- plus the database flags of "eventmap import -h"`
 
 // importCmd imports files, one transaction each, and prints a report per
@@ -49,6 +54,7 @@ func importCmd(ctx context.Context, e env, args []string) error {
 	reportPath := fs.String("report", "", "write the JSON report to this file (- for stdout)")
 	editor := fs.String("editor", defaultEditor(), "editor named in the revisions")
 	timings := fs.Bool("timings", false, "print each step of the import and its time to stderr")
+	exclusive := fs.Bool("exclusive", false, "take the event tables until the import commits (loading a database: readers wait)")
 	cfgArgs, own := splitArgs(args, fs)
 	cfg, _, err := config.Load("import", cfgArgs, e.lookupEnv, e.stderr)
 	if err != nil {
@@ -79,7 +85,7 @@ func importCmd(ctx context.Context, e env, args []string) error {
 	for _, path := range files {
 		rep, err := importOne(ctx, e, path, transfer.ImportRequest{
 			Name: filepath.Base(path), Format: f, Editor: *editor, DryRun: *dryRun, SkipInvalid: *skip,
-			OnStep: stepPrinter(e.stderr, *timings),
+			Exclusive: *exclusive, OnStep: stepPrinter(e.stderr, *timings),
 		}, db)
 		if rep != nil {
 			rep.WriteText(e.stdout)
