@@ -11,6 +11,10 @@ if [[ -z ${EVENTMAP_BENCH_DATABASE_URL:-} ]]; then
 	EVENTMAP_BENCH_DATABASE_URL=$(bash scripts/pg.sh url postgres)
 	export EVENTMAP_BENCH_DATABASE_URL
 fi
+# Chromium, playwright-core (the map in a browser), ogrinfo: the same
+# installs as the tests', done only when missing. Without them on a fresh
+# machine the browser phase failed with "Cannot find package".
+bash scripts/test-deps.sh
 mkdir -p bin
 go build -o bin/eventmap ./cmd/eventmap
 go build -o bin/eventmap-bench ./cmd/eventmap-bench
