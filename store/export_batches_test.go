@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"eventmap/demo"
@@ -71,6 +73,77 @@ func TestExportBatches(t *testing.T) {
 			}
 			if !slices.Equal(got, want) {
 				t.Errorf("exported %d events, want %d once each, newest first", len(got), len(want))
+			}
+		})
+	}
+}
+
+// A CSV export's chunks carry the stored lines and, between them, the
+// Features of the rows without a line (areas), each at its place: the
+// same rows in the same order whatever the batch and chunk sizes, every
+// hole's Feature whole (they are copied out of the driver's buffers, and
+// the copies move as they grow).
+//
+// Not parallel: it changes the package's batch and chunk sizes.
+func TestExportCSVChunks(t *testing.T) {
+	ctx := context.Background()
+	db := testdb.Open(t)
+	const n = 1100
+	if res, err := db.Import(ctx, demo.Synthetic(n, 9), store.ImportOptions{Editor: "t", Reason: "t"}); err != nil || res.Created != n {
+		t.Fatalf("load: %v %+v", err, res)
+	}
+	// rows is the export as one line per row: the stored line, or
+	// "feature <id>" for a hole.
+	rows := func() []string {
+		var out []string
+		err := db.ExportEvents(ctx, store.EventFilter{IncludeRestricted: true}, store.ExportOptions{CSV: true}, func(store.ExportInfo) error { return nil }, func(c store.ExportChunk) error {
+			lines := func(b []byte) {
+				for l := range strings.SplitSeq(strings.TrimSuffix(string(b), "\n"), "\n") {
+					if l != "" {
+						out = append(out, l)
+					}
+				}
+			}
+			at := 0
+			for _, h := range c.Holes {
+				lines(c.Text[at:h.Offset])
+				at = h.Offset
+				var f struct {
+					ID       string
+					Geometry struct{ Type string }
+				}
+				if err := json.Unmarshal(h.Feature, &f); err != nil || f.ID == "" {
+					t.Fatalf("hole %d: not a whole Feature (%v): %.80q", len(out), err, h.Feature)
+				}
+				if f.Geometry.Type == "Point" {
+					t.Errorf("point %s has no stored line", f.ID)
+				}
+				out = append(out, "feature "+f.ID)
+			}
+			lines(c.Text[at:])
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want := rows()
+	holes := 0
+	for _, r := range want {
+		if strings.HasPrefix(r, "feature ") {
+			holes++
+		}
+	}
+	if len(want) != n || holes == 0 || holes > n/10 {
+		t.Fatalf("%d rows with %d written from Features; want %d rows, a few of them areas", len(want), holes, n)
+	}
+	for _, size := range []struct{ batch, bytes int }{{7, 1 << 20}, {100, 512}, {5000, 3000}} {
+		t.Run(fmt.Sprintf("batch %d, chunks of %d bytes", size.batch, size.bytes), func(t *testing.T) {
+			defer store.SetExportBatchForTest(size.batch)()
+			defer store.SetExportChunkBytesForTest(size.bytes)()
+			if got := rows(); !slices.Equal(got, want) {
+				t.Errorf("%d rows differ from the %d of one chunk per batch", len(got), len(want))
 			}
 		})
 	}

@@ -2,173 +2,159 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strconv"
 	"strings"
-	"sync"
 
 	"eventmap"
 	"eventmap/exchange"
 )
 
-// CSV exports built in SQL. exchange's CSVWriter decodes each Feature and
-// writes its row in Go, which at a million events cost ten times the
-// reading of them. The export writes the same rows in SQL instead, from
-// the events table's columns (one expression per property, made from
-// eventmap.Properties by kind, plus ACLED's derived columns), so
-// PostgreSQL hands Go whole batches of finished lines. Actors and
-// sources, kept in link tables, are read from the row's stored Feature
-// (served.go), which holds them in their order: probing the link tables
-// for each event of a batch read their pages at random, ten times the
-// cost of the rest of the row.
+// CSV lines kept ready (migrations/00014_csv_lines.sql). exchange's
+// CSVWriter decodes each Feature and writes its row in Go, which at a
+// million events cost ten times the reading of them; writing the rows in
+// SQL at export time still cost forty-odd column expressions a row. So
+// each point event's line is built in SQL when its Feature is written, by
+// a BEFORE trigger whose function this file makes: one expression per
+// property (from eventmap.Properties by kind) plus ACLED's derived
+// columns, over the row and its Feature. Actors and sources are read
+// from the Feature, which holds them in their order. An export streams
+// the stored lines as it streams the Features.
 //
 // The rows must stay byte-identical to exchange's (TestCSVExportMatchesGo
-// compares them). Where SQL cannot promise that, the row is left as a
-// hole for Go to write from its Feature: the latitude and longitude of a
-// line or an area are orb's centroid, which PostGIS computes in another
-// order of floating-point operations, so only points are written in SQL.
-// Time zones are PostgreSQL's: an event whose IANA zone PostgreSQL does
-// not know is shown in UTC here, as Go shows a zone it does not know (the
-// two read the same system zone database on one machine).
+// compares them). Where SQL cannot promise that, the line is NULL and Go
+// writes the row from its Feature: the latitude and longitude of a line
+// or an area are orb's centroid, which PostGIS computes in another order
+// of floating-point operations, so only points get a line. Time zones
+// are PostgreSQL's: an event whose IANA zone PostgreSQL does not know is
+// shown in UTC here, as Go shows a zone it does not know (the two read
+// the same system zone database on one machine); the zones both know are
+// written into the function, so a new zone database makes a new function
+// and every line is built again.
 
-// csvSQL holds what every CSV batch binds: exchange's lookup tables and
-// the time zones PostgreSQL and Go both know.
-type csvSQL struct {
-	lookups []byte
-	zones   []byte
-}
-
-var csvCache struct {
-	sync.Mutex
-	byDB map[*DB]*csvSQL
-}
-
-// csvSQL reads the server's zone names once per DB.
-func (db *DB) csvSQL(ctx context.Context) (*csvSQL, error) {
-	csvCache.Lock()
-	defer csvCache.Unlock()
-	if c := csvCache.byDB[db]; c != nil {
-		return c, nil
-	}
-	rows, err := db.db.QueryContext(ctx, `SELECT name FROM pg_timezone_names`)
+// csvLineInputs are what the CSV lines' function writes into itself:
+// exchange's lookup tables and the time zones PostgreSQL and Go both
+// know, as JSON.
+func csvLineInputs(ctx context.Context, conn *sql.Conn) (lookups, zones string, err error) {
+	rows, err := conn.QueryContext(ctx, `SELECT name FROM pg_timezone_names`)
 	if err != nil {
-		return nil, wrapErr(err, "read time zones")
+		return "", "", wrapErr(err, "read time zones")
 	}
 	defer rows.Close()
-	zones := map[string]bool{}
+	known := map[string]bool{}
 	for rows.Next() {
 		var name string
 		if err := rows.Scan(&name); err != nil {
-			return nil, wrapErr(err, "read time zones")
+			return "", "", wrapErr(err, "read time zones")
 		}
 		if !offsetShaped(name) && eventmap.Location(name) != nil {
-			zones[name] = true
+			known[name] = true
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, wrapErr(err, "read time zones")
+		return "", "", wrapErr(err, "read time zones")
 	}
-	c := &csvSQL{}
-	c.lookups, _ = json.Marshal(exchange.Lookups())
-	c.zones, _ = json.Marshal(zones)
-	if csvCache.byDB == nil {
-		csvCache.byDB = map[*DB]*csvSQL{}
-	}
-	csvCache.byDB[db] = c
-	return c, nil
+	l, _ := json.Marshal(exchange.Lookups())
+	z, _ := json.Marshal(known)
+	return string(l), string(z), nil
+}
+
+// sqlString is s as an SQL string literal (standard_conforming_strings,
+// on since PostgreSQL 9.1: only quotes are doubled). For text the code
+// made (JSON of lookup tables), written into a function's body.
+func sqlString(s string) string {
+	return `'` + strings.ReplaceAll(s, `'`, `''`) + `'`
 }
 
 func offsetShaped(tz string) bool {
 	return len(tz) == 6 && (tz[0] == '+' || tz[0] == '-') && tz[3] == ':'
 }
 
-// batchSQL is the statement that turns the rows batch selects (the given
-// columns of events e, in export order, binding its arguments in q) into
-// one chunk:
-// count, the last row's occurred_at and id, the lines, and the holes as
-// a JSON array of [byte offset, Feature].
-func (c *csvSQL) batchSQL(q *query, batch func(cols string) string) string {
-	l := q.arg(string(c.lookups)) + `::jsonb`
-	zones := q.arg(string(c.zones)) + `::jsonb`
-	const pt = `(GeometryType(e.geom) = 'POINT' AND ST_NDims(e.geom) = 2)`
-	return `WITH b AS MATERIALIZED (
-		SELECT e.*, row_number() OVER (ORDER BY e.occurred_at DESC, e.id DESC) AS ord
-		FROM (` + batch(`e.id, e.geom, `+propertyColumns()+`, `+pt+` AS pt,
-			CASE WHEN `+pt+` THEN (`+servedFeatureSQL(geometryCRS84)+`)::jsonb->'properties' END AS props,
-			CASE WHEN NOT `+pt+` THEN (`+servedFeatureSQL(geometryCRS84)+`)::json END AS feature`) + `) e),
-	ac AS (
-		SELECT x.id,
+// csvLineFunctionSQL creates the trigger function that writes
+// NEW.csv_line, with the lookups and the zones (csvLineInputs) written
+// into it as jsonb constants. RefreshServedFeatures installs it and
+// builds every line again when its hash differs from the one the lines
+// were built with.
+// The line is built when the Feature is written (or the line was cleared
+// to be built again); a row without a Feature, deleted, or not a point
+// has none.
+func csvLineFunctionSQL(lookups, zones string) string {
+	l := sqlString(lookups) + `::jsonb`
+	zones = sqlString(zones) + `::jsonb`
+	var cols strings.Builder
+	for _, c := range append([]string{"id", "geom"}, propertyColumnNames()...) {
+		cols.WriteString(`NEW.` + c + ` AS ` + c + `, `)
+	}
+	return `CREATE OR REPLACE FUNCTION events_csv_line() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+	IF NEW.feature IS NULL OR NEW.deleted_at IS NOT NULL OR GeometryType(NEW.geom) <> 'POINT' OR ST_NDims(NEW.geom) <> 2 THEN
+		NEW.csv_line := NULL;
+		RETURN NEW;
+	END IF;
+	IF TG_OP = 'UPDATE' AND NEW.csv_line IS NOT NULL AND NEW.feature IS NOT DISTINCT FROM OLD.feature THEN
+		RETURN NEW;
+	END IF;
+	SELECT ` + csvLineSQL() + ` INTO NEW.csv_line
+	FROM (SELECT ` + cols.String() + `NEW.feature::jsonb->'properties' AS props) e
+	CROSS JOIN LATERAL (SELECT
 			string_agg(x.name || ' (' || x.role || ')', '; ' ORDER BY x.n) AS actors,
 			string_agg(x.name, '') FILTER (WHERE x.grp = 1 AND x.k = 1) AS actor1,
 			string_agg(x.name, '; ' ORDER BY x.n) FILTER (WHERE (x.grp = 1 AND x.k > 1) OR x.role = 'partner') AS assoc1,
 			string_agg(x.name, '') FILTER (WHERE x.grp = 2 AND x.k = 1) AS actor2,
 			string_agg(x.name, '; ' ORDER BY x.n) FILTER (WHERE x.grp = 2 AND x.k > 1) AS assoc2
-		FROM (SELECT b.id, a.x->>'name' AS name, a.x->>'role' AS role, a.n, r.grp,
-				row_number() OVER (PARTITION BY b.id, r.grp ORDER BY a.n) AS k
-			FROM b CROSS JOIN LATERAL jsonb_array_elements(b.props->'actors') WITH ORDINALITY a(x, n)
-			CROSS JOIN LATERAL (SELECT CASE WHEN a.x->>'role' = 'perpetrator' THEN 1 WHEN a.x->>'role' IN ('target', 'victim') THEN 2 ELSE 3 END AS grp) r
-			WHERE b.pt) x
-		GROUP BY x.id),
-	so AS (
-		SELECT y.id,
+		FROM (SELECT a.x->>'name' AS name, a.x->>'role' AS role, a.n, r.grp,
+				row_number() OVER (PARTITION BY r.grp ORDER BY a.n) AS k
+			FROM jsonb_array_elements(e.props->'actors') WITH ORDINALITY a(x, n)
+			CROSS JOIN LATERAL (SELECT CASE WHEN a.x->>'role' = 'perpetrator' THEN 1 WHEN a.x->>'role' IN ('target', 'victim') THEN 2 ELSE 3 END AS grp) r) x) ac
+	CROSS JOIN LATERAL (SELECT
 			string_agg(y.url, '; ' ORDER BY y.n) AS urls,
 			string_agg(y.publisher, '; ' ORDER BY y.n) FILTER (WHERE y.publisher <> '' AND y.k = 1) AS publishers
-		FROM (SELECT b.id, s.x->>'url' AS url, s.x->>'publisher' AS publisher, s.n,
-				row_number() OVER (PARTITION BY b.id, s.x->>'publisher' ORDER BY s.n) AS k
-			FROM b CROSS JOIN LATERAL jsonb_array_elements(b.props->'sources') WITH ORDINALITY s(x, n)
-			WHERE b.pt) y
-		GROUP BY y.id),
-	l AS (
-		SELECT e.ord, e.pt,
-			CASE WHEN e.pt THEN ` + csvLineSQL() + ` ELSE '' END AS line,
-			e.feature
-		FROM b e
-		LEFT JOIN ac ON ac.id = e.id
-		LEFT JOIN so ON so.id = e.id
-		CROSS JOIN LATERAL (SELECT
-			CASE WHEN e.tz ~ '^[+-][0-9]{2}:[0-9]{2}$'
-				AND substr(e.tz, 2, 2)::int * 60 + substr(e.tz, 5, 2)::int <= CASE WHEN left(e.tz, 1) = '-' THEN 720 ELSE 840 END
-			THEN (substr(e.tz, 2, 2)::int * 60 + substr(e.tz, 5, 2)::int) * CASE WHEN left(e.tz, 1) = '-' THEN -1 ELSE 1 END
-			END AS mins,
-			e.occurred_at AT TIME ZONE 'UTC' AS utc) z0
-		CROSS JOIN LATERAL (SELECT
-			CASE WHEN z0.mins IS NOT NULL THEN z0.utc + z0.mins * interval '1 minute'
-				WHEN ` + zones + ` ? e.tz THEN e.occurred_at AT TIME ZONE e.tz
-				ELSE z0.utc END AS loc) t0
-		CROSS JOIN LATERAL (SELECT extract(epoch FROM t0.loc - z0.utc)::int / 60 AS offmin,
-			extract(epoch FROM t0.loc - z0.utc)::int = 0 AS utc) t1
-		CROSS JOIN LATERAL (SELECT CASE WHEN t1.utc THEN 'Z'
-			ELSE CASE WHEN t1.offmin < 0 THEN '-' ELSE '+' END || lpad((abs(t1.offmin) / 60)::text, 2, '0') || ':' || lpad((abs(t1.offmin) % 60)::text, 2, '0')
-			END AS off) t2
-		CROSS JOIN LATERAL (SELECT e.properties->>'event_type' AS et, COALESCE(e.properties->>'sub_event_type', '') AS st,
-			` + l + `->'ToACLED'->e.type AS def) a0
-		CROSS JOIN LATERAL (SELECT COALESCE(COALESCE(a0.et, '') <> '' AND
-			CASE WHEN NOT (` + l + `->'ACLEDTypes' ? a0.et) THEN NULL WHEN a0.st = '' THEN 'other' ELSE ` + l + `->'ACLEDTypes'->a0.et->>a0.st END = e.type,
-			false) AS kept) a1
-		CROSS JOIN LATERAL (SELECT ` + l + `->'Countries'->e.country AS c,
-			CASE WHEN e.properties ? 'iso' THEN COALESCE((` + l + `->'ByNumeric'->>(CASE WHEN e.properties->>'iso' ~ '^[+-]?[0-9]{1,18}$' THEN ((e.properties->>'iso')::bigint)::text END)) <> e.country, true)
-				WHEN e.properties ? 'country' THEN COALESCE((` + l + `->'ByName'->>lower(e.properties->>'country')) <> e.country, false)
-				ELSE false END AS moved) cy
-		CROSS JOIN LATERAL (SELECT CASE WHEN e.pt THEN ST_AsText(e.geom, 6) END AS wkt) g
-		CROSS JOIN LATERAL (SELECT split_part(substr(g.wkt, 7, length(g.wkt) - 7), ' ', 1) AS lon,
-			split_part(substr(g.wkt, 7, length(g.wkt) - 7), ' ', 2) AS lat) p
-		CROSS JOIN LATERAL (SELECT ` + csvValuesSQL(l) + ` OFFSET 0) v)
-	SELECT count(*), min(b.occurred_at), (SELECT id FROM b ORDER BY occurred_at, id LIMIT 1),
-		(SELECT string_agg(line, '' ORDER BY ord) FROM l),
-		(SELECT json_agg(json_build_array(z.off, z.feature) ORDER BY z.ord) FILTER (WHERE NOT z.pt)
-			FROM (SELECT l.ord, l.pt, l.feature, sum(octet_length(l.line)) OVER (ORDER BY l.ord) - octet_length(l.line) AS off FROM l) z)
-	FROM b`
+		FROM (SELECT s.x->>'url' AS url, s.x->>'publisher' AS publisher, s.n,
+				row_number() OVER (PARTITION BY s.x->>'publisher' ORDER BY s.n) AS k
+			FROM jsonb_array_elements(e.props->'sources') WITH ORDINALITY s(x, n)) y) so
+	CROSS JOIN LATERAL (SELECT
+		CASE WHEN e.tz ~ '^[+-][0-9]{2}:[0-9]{2}$'
+			AND substr(e.tz, 2, 2)::int * 60 + substr(e.tz, 5, 2)::int <= CASE WHEN left(e.tz, 1) = '-' THEN 720 ELSE 840 END
+		THEN (substr(e.tz, 2, 2)::int * 60 + substr(e.tz, 5, 2)::int) * CASE WHEN left(e.tz, 1) = '-' THEN -1 ELSE 1 END
+		END AS mins,
+		e.occurred_at AT TIME ZONE 'UTC' AS utc) z0
+	CROSS JOIN LATERAL (SELECT
+		CASE WHEN z0.mins IS NOT NULL THEN z0.utc + z0.mins * interval '1 minute'
+			WHEN ` + zones + ` ? e.tz THEN e.occurred_at AT TIME ZONE e.tz
+			ELSE z0.utc END AS loc) t0
+	CROSS JOIN LATERAL (SELECT extract(epoch FROM t0.loc - z0.utc)::int / 60 AS offmin,
+		extract(epoch FROM t0.loc - z0.utc)::int = 0 AS utc) t1
+	CROSS JOIN LATERAL (SELECT CASE WHEN t1.utc THEN 'Z'
+		ELSE CASE WHEN t1.offmin < 0 THEN '-' ELSE '+' END || lpad((abs(t1.offmin) / 60)::text, 2, '0') || ':' || lpad((abs(t1.offmin) % 60)::text, 2, '0')
+		END AS off) t2
+	CROSS JOIN LATERAL (SELECT e.properties->>'event_type' AS et, COALESCE(e.properties->>'sub_event_type', '') AS st,
+		` + l + `->'ToACLED'->e.type AS def) a0
+	CROSS JOIN LATERAL (SELECT COALESCE(COALESCE(a0.et, '') <> '' AND
+		CASE WHEN NOT (` + l + `->'ACLEDTypes' ? a0.et) THEN NULL WHEN a0.st = '' THEN 'other' ELSE ` + l + `->'ACLEDTypes'->a0.et->>a0.st END = e.type,
+		false) AS kept) a1
+	CROSS JOIN LATERAL (SELECT ` + l + `->'Countries'->e.country AS c,
+		CASE WHEN e.properties ? 'iso' THEN COALESCE((` + l + `->'ByNumeric'->>(CASE WHEN e.properties->>'iso' ~ '^[+-]?[0-9]{1,18}$' THEN ((e.properties->>'iso')::bigint)::text END)) <> e.country, true)
+			WHEN e.properties ? 'country' THEN COALESCE((` + l + `->'ByName'->>lower(e.properties->>'country')) <> e.country, false)
+			ELSE false END AS moved) cy
+	CROSS JOIN LATERAL (SELECT ST_AsText(e.geom, 6) AS wkt) g
+	CROSS JOIN LATERAL (SELECT split_part(substr(g.wkt, 7, length(g.wkt) - 7), ' ', 1) AS lon,
+		split_part(substr(g.wkt, 7, length(g.wkt) - 7), ' ', 2) AS lat) p
+	CROSS JOIN LATERAL (SELECT ` + csvValuesSQL(l) + ` OFFSET 0) v;
+	RETURN NEW;
+END
+$fn$`
 }
 
-// propertyColumns lists the events columns of every property, over e.
-func propertyColumns() string {
+// propertyColumnNames lists the events columns of every property.
+func propertyColumnNames() []string {
 	var cols []string
 	for _, p := range eventmap.Properties {
 		if p.Column != "" {
-			cols = append(cols, "e."+p.Column)
+			cols = append(cols, p.Column)
 		}
 	}
-	return strings.Join(cols, ", ")
+	return cols
 }
 
 // csvTimeSQL writes the timestamp (without zone) x as Go's RFC 3339 with

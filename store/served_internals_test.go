@@ -29,6 +29,33 @@ func (db *DB) ServedAndBuiltFeature(ctx context.Context, id string, crs geo.CRS)
 	return served, built, err
 }
 
+// StaleCSVLines counts the undeleted events whose stored CSV line differs
+// from the one the installed function builds now, and the points that
+// have none: both must be 0 after every committed write. It builds them
+// again in a transaction it rolls back.
+func (db *DB) StaleCSVLines(ctx context.Context) (stale, missing int, err error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer tx.Rollback()
+	err = tx.QueryRowContext(ctx, `
+		WITH stored AS MATERIALIZED (SELECT id, csv_line FROM events WHERE deleted_at IS NULL),
+		built AS (UPDATE events e SET csv_line = NULL FROM stored s WHERE e.id = s.id RETURNING e.id, e.csv_line, e.geom)
+		SELECT count(*) FILTER (WHERE s.csv_line IS DISTINCT FROM b.csv_line),
+		       count(*) FILTER (WHERE s.csv_line IS NULL AND GeometryType(b.geom) = 'POINT')
+		FROM stored s JOIN built b ON b.id = s.id`).Scan(&stale, &missing)
+	return stale, missing, err
+}
+
+// ForgetCSVLinesForTest makes every stored line wrong and the next
+// RefreshServedFeatures build them again, as a release that changes the
+// CSV columns does.
+func (db *DB) ForgetCSVLinesForTest(ctx context.Context) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE served_feature_shape SET csv_hash = 'old'; UPDATE events SET csv_line = 'stale' WHERE csv_line IS NOT NULL`)
+	return err
+}
+
 // ForgetShapeForTest makes the next RefreshServedFeatures rebuild every
 // document, as a release that adds a property does.
 func (db *DB) ForgetShapeForTest(ctx context.Context) error {

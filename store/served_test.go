@@ -56,8 +56,9 @@ func randomServedEvent(r *rand.Rand, i int) *eventmap.Event {
 }
 
 // The stored Feature of every event equals the one assembled from its
-// rows, after random creates, replacements, link and source changes,
-// deletes, imports and re-imports: what reads serve is never stale.
+// rows, and its stored CSV line the one built from them, after random
+// creates, replacements, link and source changes, deletes, imports and
+// re-imports: what reads and exports serve is never stale.
 func TestServedFeaturesStayCurrent(t *testing.T) {
 	db := testdb.Open(t)
 	ctx := context.Background()
@@ -75,6 +76,12 @@ func TestServedFeaturesStayCurrent(t *testing.T) {
 		}
 		if stale != 0 || missing != 0 {
 			t.Fatalf("after %s: %d stored Feature(s) differ from their rows, %d missing", step, stale, missing)
+		}
+		if stale, missing, err = db.StaleCSVLines(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if stale != 0 || missing != 0 {
+			t.Fatalf("after %s: %d stored CSV line(s) differ from their rows, %d points have none", step, stale, missing)
 		}
 	}
 	rev := eventmap.Revision{Editor: "test", Reason: "random write"}
@@ -146,6 +153,18 @@ func TestServedFeaturesStayCurrent(t *testing.T) {
 		t.Error("a changed shape rebuilt no document")
 	}
 	check("rebuild")
+
+	// A release that changes the CSV columns builds every line again.
+	if err := db.ForgetCSVLinesForTest(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if stale, _, err := db.StaleCSVLines(ctx); err != nil || stale == 0 {
+		t.Fatalf("no line made stale (%v)", err)
+	}
+	if n, err := db.RefreshServedFeatures(ctx, nil); err != nil || n == 0 {
+		t.Fatalf("changed CSV lines: rebuilt %d (%v)", n, err)
+	}
+	check("rebuild of the CSV lines")
 
 	// Other CRSs re-render only the geometry of the stored document.
 	for _, crs := range []geo.CRS{geo.CRS84, geo.EPSG4326, geo.EPSG3857} {

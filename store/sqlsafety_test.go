@@ -22,10 +22,11 @@ var sqlBuilders = map[string]bool{
 	"compileCQL": true, // CQL2 compiled against the queryables allow-list (cql.go)
 	"CopyIn":     true, // lib/pq's COPY statement: it quotes the table and column names itself
 	"fetchSQL":   true, // the export cursor's FETCH, with an int count (export.go)
-	// The CSV export's batch: column expressions from eventmap.Properties and
-	// exchange.Columns, lookups bound with query.arg (exportcsv.go); a batch's
-	// rows, over from and whereSQL (export.go).
-	"batchSQL": true, "propertyColumns": true, "exportBatchSQL": true,
+	// The CSV lines' trigger function: column expressions from
+	// eventmap.Properties and exchange.Columns, with the lookup tables and
+	// time zone names the code made, quoted by sqlString (exportcsv.go);
+	// an export batch's rows, over from and whereSQL (export.go).
+	"csvLineFunctionSQL": true, "exportBatchSQL": true,
 	// Column lists from the property table, eventmap.Properties (properties.go, write.go, bulk.go).
 	"writtenColumns": true, "insertEventSQL": true, "updateEventSQL": true, "stagingTableSQL": true, "stagedAssignments": true, "stagedFeatureSQL": true,
 	"catalogIndexSQL": true, // index names and definitions read from pg_index in the same transaction (bulk.go)

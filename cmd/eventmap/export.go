@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -58,6 +59,14 @@ func exportCmd(ctx context.Context, e env, args []string) error {
 	f, err := exchange.ParseFormat(*format)
 	if err != nil {
 		return fmt.Errorf("export: --format: %w", err)
+	}
+	// The driver makes a new string of every row it reads: about 1.3 GB
+	// of garbage at a million events, around a live heap of a few MB. A
+	// collection at four times the live heap, not two, took the 1 M CSV
+	// export from 7 s of CPU to under 5 (10.1 s to 9.2 of wall time), for
+	// about 10 MB more memory. A GOGC the operator set wins.
+	if _, set := e.lookupEnv("GOGC"); !set {
+		debug.SetGCPercent(400)
 	}
 	q := url.Values{}
 	fs.Visit(func(fl *flag.Flag) {
