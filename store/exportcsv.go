@@ -221,11 +221,12 @@ BEGIN
 		lon text := split_part(substr(g.wkt, 7, length(g.wkt) - 7), ' ', 1);
 		lat text := split_part(substr(g.wkt, 7, length(g.wkt) - 7), ' ', 2);
 	BEGIN
+	` + csvExtraSQL() + `
 	<<v>>
 	DECLARE
 ` + v.String() + `	BEGIN
 		NEW.csv_line := ` + csvLineSQL() + `;
-	END; END; END; END; END; END; END; END; END; END; END; END;
+	END; END; END; END; END; END; END; END; END; END; END; END; END;
 	RETURN NEW;
 END
 $fn$`
@@ -271,8 +272,29 @@ var acledColumnSQL = map[string]string{
 	// extra holds the members of extra that no ACLED column gives back,
 	// as encoding/json writes a map: keys in byte order, HTML characters
 	// and the line separators escaped.
-	"extra": `COALESCE((SELECT '{' || string_agg(` + goJSONString("kv.key") + ` || ':' || ` + goJSONString("kv.value") + `, ',' ORDER BY kv.key COLLATE "C") || '}'
-		FROM jsonb_each_text(e.properties) kv WHERE NOT ($L->'Kept' ? kv.key)), '')`,
+	"extra": `x.extra`,
+}
+
+// csvExtraSQL is the extra column (its block in csvLineFunctionSQL): the
+// members of extra that no ACLED column gives back, as encoding/json
+// writes a map: keys in byte order, HTML characters and the line
+// separators escaped. Most events have none, and the query that writes
+// them (a query, not a simple expression: an executor started per row)
+// runs only for those that do.
+func csvExtraSQL() string {
+	kept := make([]string, len(exchange.Lookups().Kept))
+	for i, k := range exchange.Lookups().Kept {
+		kept[i] = sqlString(k)
+	}
+	return `<<x>>
+	DECLARE
+		rest jsonb := e.properties - ARRAY[` + strings.Join(kept, ", ") + `]::text[];
+		extra text := '';
+	BEGIN
+	IF rest <> '{}' THEN
+		extra := COALESCE((SELECT '{' || string_agg(` + goJSONString("kv.key") + ` || ':' || ` + goJSONString("kv.value") + `, ',' ORDER BY kv.key COLLATE "C") || '}'
+			FROM jsonb_each_text(rest) kv), '');
+	END IF;`
 }
 
 // wktNumberSQL writes a coordinate x (PostGIS's text, at most 6
