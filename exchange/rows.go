@@ -2,10 +2,10 @@ package exchange
 
 import "strconv"
 
-// Rows the database wrote. A bulk export asks PostgreSQL for whole batches
-// of rows already in the file's format (store.ExportEvents: Features
-// joined, or CSV lines built in SQL), so Go copies large chunks instead of
-// handling one row at a time. RowsWriter takes such a chunk.
+// Rows the database wrote. A bulk export reads rows PostgreSQL keeps in
+// the file's format (store.ExportEvents: the stored Features, or the
+// stored CSV lines), joined in large chunks, so Go copies text instead of
+// writing one row at a time. RowsWriter takes such a chunk.
 
 // RowsWriter is a Writer that also takes rows the database wrote.
 type RowsWriter interface {
