@@ -121,9 +121,9 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, o ExportOptions, 
 	if o.Batch > 0 {
 		size = o.Batch
 	}
-	var c exportChunker
+	c := exportChunker{sep: sep, emit: emit}
 	if !f.AsOf.IsZero() {
-		return exportCursor(ctx, tx, f, o.CSV, sep, size, &c, func() error { return start(info) }, emit)
+		return exportCursor(ctx, tx, f, o.CSV, size, &c, func() error { return start(info) })
 	}
 	if err := start(info); err != nil {
 		return err
@@ -139,12 +139,7 @@ func (db *DB) ExportEvents(ctx context.Context, f EventFilter, o ExportOptions, 
 		}
 		// The batch selects only the columns it writes: a SELECT * would
 		// form every whole row, three times the cost of the Features.
-		rows, err := tx.QueryContext(ctx, exportBatchSQL(text+`, `+hole+`, e.occurred_at::text, e.id`, f.from(&q), q.whereSQL(), q.arg(size)), q.args...)
-		if err != nil {
-			return wrapErr(err, "fetch export")
-		}
-		n, err := c.batch(rows, sep, emit)
-		rows.Close()
+		n, err := c.batch(tx.QueryContext(ctx, exportBatchSQL(text+`, `+hole+`, e.occurred_at::text, e.id`, f.from(&q), q.whereSQL(), q.arg(size)), q.args...))
 		if err != nil {
 			return err
 		}
@@ -166,7 +161,7 @@ func exportBatchSQL(cols, from, where, limit string) string {
 // revisions by a subquery that a keyset batch would run again per batch:
 // one cursor, FETCHed a batch at a time. A CSV row of a past event has
 // no stored line: Go writes each from its Feature.
-func exportCursor(ctx context.Context, tx *sql.Tx, f EventFilter, csv bool, sep string, size int, c *exportChunker, start func() error, emit func(ExportChunk) error) error {
+func exportCursor(ctx context.Context, tx *sql.Tx, f EventFilter, csv bool, size int, c *exportChunker, start func() error) error {
 	var q query
 	f.apply(&q)
 	cols := f.feature(geometryCRS84) + `::text, NULL::text`
@@ -186,12 +181,7 @@ func exportCursor(ctx context.Context, tx *sql.Tx, f EventFilter, csv bool, sep 
 		return err
 	}
 	for {
-		rows, err := tx.QueryContext(ctx, fetchSQL(size))
-		if err != nil {
-			return wrapErr(err, "fetch export")
-		}
-		n, err := c.batch(rows, sep, emit)
-		rows.Close()
+		n, err := c.batch(tx.QueryContext(ctx, fetchSQL(size)))
 		if err != nil {
 			return err
 		}
@@ -204,6 +194,9 @@ func exportCursor(ctx context.Context, tx *sql.Tx, f EventFilter, csv bool, sep 
 // exportChunker joins the rows of export batches into chunks of about
 // exportChunkBytes, reusing its buffers from one batch to the next.
 type exportChunker struct {
+	// sep joins the rows' texts; emit is handed each chunk.
+	sep  string
+	emit func(ExportChunk) error
 	// The key of the last row read, for a keyset batch.
 	lastAt, lastID string
 	atBuf, idBuf   []byte
@@ -215,12 +208,16 @@ type exportChunker struct {
 	hole []byte
 }
 
-// batch reads one batch (rows of text and hole Feature, in export
-// order, and for a keyset batch occurred_at and id) and emits its rows,
-// the texts joined by sep. The rows come one
+// batch reads one batch, the result of a query (rows of text and hole
+// Feature, in export order, and for a keyset batch occurred_at and id),
+// emits its rows, the texts joined by sep, and closes it. The rows come one
 // per row: joining them in PostgreSQL (string_agg) cost eight times
 // their reading, as much as all the rest of the export.
-func (c *exportChunker) batch(rows *sql.Rows, sep string, emit func(ExportChunk) error) (n int, err error) {
+func (c *exportChunker) batch(rows *sql.Rows, err error) (n int, _ error) {
+	if err != nil {
+		return 0, wrapErr(err, "fetch export")
+	}
+	defer rows.Close()
 	var (
 		text, feature, at, id sql.RawBytes
 		inChunk               int
@@ -242,7 +239,7 @@ func (c *exportChunker) batch(rows *sql.Rows, sep string, emit func(ExportChunk)
 			holes[i].Feature = hole[at : at+l : at+l]
 			at += l
 		}
-		err := emit(ExportChunk{Rows: inChunk, Text: b, Holes: holes})
+		err := c.emit(ExportChunk{Rows: inChunk, Text: b, Holes: holes})
 		b, holes, hole, inChunk = b[:0], holes[:0], hole[:0], 0
 		return err
 	}
@@ -255,7 +252,7 @@ func (c *exportChunker) batch(rows *sql.Rows, sep string, emit func(ExportChunk)
 			hole = append(hole, feature...)
 		} else {
 			if inChunk > 0 {
-				b = append(b, sep...)
+				b = append(b, c.sep...)
 			}
 			b = append(b, text...)
 		}
